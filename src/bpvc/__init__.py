@@ -1,0 +1,1 @@
+"""bpvc: battery passport verifiable credentials."""

@@ -1,0 +1,177 @@
+"""The offline JSON-LD document loader.
+
+It serves three kinds of context, and nothing else: the W3C contexts pyld bundles,
+bpvc's own contexts (package data), and contexts the caller adds (optionally pinned
+by SHA-256). Every document comes back tagged ``static`` so pyld keeps the processed
+context across calls; each loader owns its own processed-context cache, so two
+loaders that serve different documents for one URL never see each other's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cachetools import LRUCache
+from pyld.context_resolver import ContextResolver
+from pyld.documentloader.frozen import BUNDLED_CONTEXTS
+
+from .errors import ContextError
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+
+# The subset of pyld's bundle that verifiable credentials use (activitystreams is left out).
+_PYLD_URLS = (
+    CREDENTIALS_V2,
+    CREDENTIALS_V1,
+    "https://w3id.org/security/v1",
+    "https://w3id.org/security/v2",
+    "https://www.w3.org/ns/did/v1",
+    "https://w3id.org/security/suites/ed25519-2020/v1",
+    "https://w3id.org/security/suites/jws-2020/v1",
+)
+
+
+@dataclass(frozen=True)
+class ContextEntry:
+    """One context the loader may serve."""
+
+    url: str
+    path: str
+    sha256: str
+    source: str  # "pyld", "bpvc" or "user"
+
+
+def _own_contexts() -> dict[str, Path]:
+    folder = resources.files("bpvc") / "data" / "contexts"
+    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    return {url: Path(str(folder / name)) for url, name in index.items()}
+
+
+class _LockedCache:
+    """A thread-safe LRU mapping with the two operations pyld's ContextResolver uses."""
+
+    def __init__(self, maxsize: int = 512) -> None:
+        self._data: LRUCache[str, Any] = LRUCache(maxsize=maxsize)
+        self._lock = threading.Lock()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return self._data.get(key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+
+
+class ContextLoader:
+    """An allowlist document loader for pyld. Immutable once built; safe to share."""
+
+    def __init__(
+        self,
+        extra: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
+        *,
+        pins: Mapping[str, str] | None = None,
+    ) -> None:
+        self._paths: dict[str, tuple[Path | None, str]] = {}
+        for url in _PYLD_URLS:
+            self._paths[url] = (Path(BUNDLED_CONTEXTS[url]), "pyld")
+        for url, path in _own_contexts().items():
+            self._paths[url] = (path, "bpvc")
+        self._documents: dict[str, tuple[dict[str, Any], str]] = {}
+        self._lock = threading.Lock()
+        pins = dict(pins or {})
+        for url, value in (extra or {}).items():
+            if isinstance(value, Mapping):
+                raw = json.dumps(value, sort_keys=True).encode()
+                self._store(url, dict(value), raw, pins.pop(url, None))
+                self._paths[url] = (None, "user")
+            else:
+                path = Path(value)
+                try:
+                    raw = path.read_bytes()
+                except OSError as err:
+                    raise ContextError(f"context file for {url} cannot be read: {err.strerror or err}", url=url) from None
+                self._store(url, _parse(raw, url), raw, pins.pop(url, None))
+                self._paths[url] = (path, "user")
+        for url, digest in pins.items():
+            if url not in self._paths:
+                raise ContextError(f"a SHA-256 pin was given for {url}, which is not a known context", url=url)
+            self._document(url, digest)
+        self._resolved = _LockedCache()
+
+    def _store(self, url: str, doc: dict[str, Any], raw: bytes, pin: str | None) -> None:
+        digest = hashlib.sha256(raw).hexdigest()
+        if pin is not None and pin.lower() != digest:
+            raise ContextError(f"context {url} has SHA-256 {digest}, expected the pinned {pin}", url=url)
+        self._documents[url] = (doc, digest)
+
+    def _document(self, url: str, pin: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            cached = self._documents.get(url)
+            if cached is None:
+                entry = self._paths.get(url)
+                if entry is None or entry[0] is None:
+                    raise ContextError(
+                        f"context {url} is not allowed offline; add it with --context URL=FILE "
+                        "(or the `contexts` mapping of the API)",
+                        url=url,
+                    )
+                raw = entry[0].read_bytes()
+                self._store(url, _parse(raw, url), raw, None)
+                cached = self._documents[url]
+        if pin is not None and pin.lower() != cached[1]:
+            raise ContextError(f"context {url} has SHA-256 {cached[1]}, expected the pinned {pin}", url=url)
+        return cached[0]
+
+    def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": self._document(url),
+            "tag": "static",
+        }
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._paths
+
+    def context_resolver(self) -> ContextResolver:
+        """A fresh per-operation resolver backed by this loader's processed-context cache."""
+        return ContextResolver(self._resolved, self)
+
+    def entries(self) -> list[ContextEntry]:
+        out = []
+        for url in sorted(self._paths):
+            path, source = self._paths[url]
+            self._document(url)
+            out.append(ContextEntry(url, str(path) if path else "(in memory)", self._documents[url][1], source))
+        return out
+
+
+def _parse(raw: bytes, url: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ContextError(f"context file for {url} is not valid JSON: {err}", url=url) from None
+    if not isinstance(doc, dict) or "@context" not in doc:
+        raise ContextError(f"context file for {url} has no top-level @context", url=url)
+    return doc
+
+
+_default: ContextLoader | None = None
+
+
+def default_loader() -> ContextLoader:
+    """The shared loader with only the bundled contexts."""
+    global _default
+    if _default is None:
+        _default = ContextLoader()
+    return _default

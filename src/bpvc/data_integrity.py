@@ -1,0 +1,206 @@
+"""Data Integrity proofs (W3C VC Data Integrity 1.0 §4): add and verify, with proof sets and chains.
+
+This layer knows proof options, purposes, domains, challenges and ``previousProof``;
+the cryptosuites know how to hash and sign. Verification of one proof returns a
+:class:`ProofOutcome` instead of raising, so the verifier can report every proof.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from . import dates
+from .contexts import ContextLoader
+from .did import Resolver, VerificationMethod
+from .errors import (
+    BpvcError,
+    ChallengeError,
+    DomainError,
+    ParsingError,
+    ProofError,
+    ProofGenerationError,
+    RangeValueError,
+    ResolutionError,
+)
+from .keys import Signer
+from .suites import DEFAULT_ALLOWED, get_suite, suite_for_key
+
+ALGORITHM_KEY_TYPES = {"EdDSA": "ed25519", "Ed25519": "ed25519", "ES256": "p256", "ES384": "p384"}
+_OPTION_ORDER = ("id", "type", "cryptosuite", "created", "expires", "verificationMethod", "proofPurpose",
+                 "domain", "challenge", "nonce", "previousProof")
+
+
+def proofs_of(document: dict[str, Any]) -> list[Any]:
+    proof = document.get("proof")
+    if proof is None:
+        return []
+    return proof if isinstance(proof, list) else [proof]
+
+
+def _previous_ids(proof: dict[str, Any]) -> list[str]:
+    previous = proof.get("previousProof")
+    if previous is None:
+        return []
+    items = previous if isinstance(previous, list) else [previous]
+    if not all(isinstance(p, str) for p in items):
+        raise ProofError("previousProof must be a string or a list of strings", json_path="$.proof.previousProof")
+    return items
+
+
+def _matching_proofs(all_proofs: list[Any], proof: dict[str, Any]) -> list[dict[str, Any]]:
+    wanted = _previous_ids(proof)
+    by_id = {p.get("id"): p for p in all_proofs if isinstance(p, dict) and p.get("id")}
+    matches = []
+    for pid in wanted:
+        if pid not in by_id:
+            raise ProofError(f"previousProof {pid!r} names no proof in this document", json_path="$.proof.previousProof")
+        matches.append(by_id[pid])
+    return matches
+
+
+def _secured_input(document: dict[str, Any], matching: list[dict[str, Any]]) -> dict[str, Any]:
+    """The document a proof covers: without ``proof``, or with exactly its previous proofs."""
+    out = {k: v for k, v in document.items() if k != "proof"}
+    if matching:
+        out["proof"] = matching if len(matching) > 1 else matching[0]
+    return out
+
+
+def add_proof(
+    document: dict[str, Any],
+    signer: Signer,
+    *,
+    loader: ContextLoader,
+    cryptosuite: str | None = None,
+    purpose: str = "assertionMethod",
+    created: datetime | str | None = None,
+    expires: datetime | str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | list[str] | None = None,
+    domain: str | list[str] | None = None,
+    challenge: str | None = None,
+) -> dict[str, Any]:
+    """Return a copy of ``document`` with one more Data Integrity proof (a set if one existed)."""
+    key_type = ALGORITHM_KEY_TYPES.get(signer.algorithm)
+    if key_type is None:
+        raise ProofGenerationError(f"signer algorithm {signer.algorithm!r} is not supported")
+    suite = get_suite(cryptosuite) if cryptosuite else suite_for_key(key_type)
+    suite.check_key(key_type)
+    options: dict[str, Any] = {"type": suite.proof_type, "cryptosuite": suite.name}
+    if proof_id:
+        options["id"] = proof_id
+    for name, value in (("created", created), ("expires", expires)):
+        if value is not None:
+            options[name] = value if isinstance(value, str) else dates.format_instant(value)
+            dates.parse(options[name], field=name)
+    options["verificationMethod"] = signer.verification_method
+    options["proofPurpose"] = purpose
+    if domain is not None:
+        options["domain"] = domain
+    if challenge is not None:
+        options["challenge"] = challenge
+    if previous_proof is not None:
+        options["previousProof"] = previous_proof
+    existing = proofs_of(document)
+    matching = _matching_proofs(existing, options)
+    unsecured = _secured_input(document, matching)
+    options["proofValue"] = suite.create_proof_value(unsecured, dict(options), signer, key_type, loader)
+    out = dict(document)
+    out["proof"] = existing + [options] if existing else options
+    return out
+
+
+@dataclass(frozen=True)
+class ProofOutcome:
+    """What became of one proof: ``error`` is None when it verified."""
+
+    index: int
+    proof: Any
+    method: VerificationMethod | None
+    error: BpvcError | None
+    # True when the error means "could not decide" (an unresolvable key), not "invalid".
+    indeterminate: bool = False
+
+    @property
+    def verified(self) -> bool:
+        return self.error is None
+
+
+def _set(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def check_proof_options(
+    proof: Any,
+    *,
+    expected_purpose: str,
+    domain: str | list[str] | None,
+    challenge: str | None,
+    now: dates.Instant,
+    clock_skew: float,
+) -> None:
+    """DI §4.4 steps 1–5 plus the created/expires window; raises on the first problem."""
+    if not isinstance(proof, dict):
+        raise ParsingError("proof must be a JSON object", json_path="$.proof")
+    for field in ("type", "verificationMethod", "proofPurpose"):
+        if field not in proof:
+            raise ProofError(f"proof has no {field}", json_path=f"$.proof.{field}")
+    if proof["proofPurpose"] != expected_purpose:
+        raise ProofError(f"proofPurpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}",
+                         json_path="$.proof.proofPurpose")
+    if domain is not None and _set(proof.get("domain")) != _set(domain):
+        raise DomainError(f"proof domain {proof.get('domain')!r} does not match the expected {domain!r}",
+                          json_path="$.proof.domain")
+    if challenge is not None and proof.get("challenge") != challenge:
+        raise ChallengeError("proof challenge does not match the expected challenge", json_path="$.proof.challenge")
+    skew = dates.Instant(clock_skew)
+    if "created" in proof:
+        created = dates.parse(proof["created"], field="proof created", json_path="$.proof.created")
+        if created > now + skew:
+            raise RangeValueError(f"proof created {proof['created']} is in the future", json_path="$.proof.created")
+    if "expires" in proof:
+        expires = dates.parse(proof["expires"], field="proof expires", json_path="$.proof.expires")
+        if expires < now - skew:
+            raise RangeValueError(f"proof expired at {proof['expires']}", json_path="$.proof.expires")
+
+
+def verify_proofs(
+    document: dict[str, Any],
+    *,
+    resolver: Resolver,
+    loader: ContextLoader,
+    expected_purpose: str,
+    now: dates.Instant,
+    clock_skew: float = 300,
+    domain: str | list[str] | None = None,
+    challenge: str | None = None,
+    allowed_suites: frozenset[str] = DEFAULT_ALLOWED,
+    memo: dict[tuple[str, str], str] | None = None,
+) -> list[ProofOutcome]:
+    """Verify every Data Integrity proof on ``document``; all must verify for the document to pass."""
+    all_proofs = proofs_of(document)
+    outcomes = []
+    for index, proof in enumerate(all_proofs):
+        method = None
+        try:
+            check_proof_options(proof, expected_purpose=expected_purpose, domain=domain, challenge=challenge,
+                                now=now, clock_skew=clock_skew)
+            if proof.get("type") != "DataIntegrityProof":
+                raise ProofError(f"unsupported proof type {proof.get('type')!r}", json_path="$.proof.type")
+            suite = get_suite(proof.get("cryptosuite"), allowed_suites)
+            matching = _matching_proofs(all_proofs, proof)
+            try:
+                method = resolver.resolve(proof["verificationMethod"])
+            except BpvcError as err:
+                outcomes.append(ProofOutcome(index, proof, None, err, isinstance(err, ResolutionError)))
+                continue
+            suite.verify(_secured_input(document, matching), proof, method.public_key, loader, memo)
+        except BpvcError as err:
+            if len(all_proofs) > 1 and err.json_path and err.json_path.startswith("$.proof"):
+                err.json_path = err.json_path.replace("$.proof", f"$.proof[{index}]", 1)
+            outcomes.append(ProofOutcome(index, proof, method, err))
+            continue
+        outcomes.append(ProofOutcome(index, proof, method, None))
+    return outcomes

@@ -1,0 +1,162 @@
+"""Exceptions and problem types.
+
+Primitives raise one of these; only the verifier turns them into problem details.
+Each exception names its problem type from the VCDM 2.0, Data Integrity or
+Bitstring Status List vocabulary so the translation is mechanical.
+"""
+
+from __future__ import annotations
+
+VC = "https://www.w3.org/TR/vc-data-model#"
+SEC = "https://w3id.org/security#"
+STATUS = "https://www.w3.org/ns/credentials/status-list#"
+
+PARSING_ERROR = VC + "PARSING_ERROR"
+CRYPTOGRAPHIC_SECURITY_ERROR = VC + "CRYPTOGRAPHIC_SECURITY_ERROR"
+MALFORMED_VALUE_ERROR = VC + "MALFORMED_VALUE_ERROR"
+RANGE_ERROR = VC + "RANGE_ERROR"
+
+PROOF_GENERATION_ERROR = SEC + "PROOF_GENERATION_ERROR"
+PROOF_VERIFICATION_ERROR = SEC + "PROOF_VERIFICATION_ERROR"
+PROOF_TRANSFORMATION_ERROR = SEC + "PROOF_TRANSFORMATION_ERROR"
+INVALID_DOMAIN_ERROR = SEC + "INVALID_DOMAIN_ERROR"
+INVALID_CHALLENGE_ERROR = SEC + "INVALID_CHALLENGE_ERROR"
+DATA_LOSS_DETECTION_ERROR = SEC + "DATA_LOSS_DETECTION_ERROR"
+INVALID_VERIFICATION_METHOD = SEC + "INVALID_VERIFICATION_METHOD"
+INVALID_VERIFICATION_METHOD_URL = SEC + "INVALID_VERIFICATION_METHOD_URL"
+INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD = SEC + "INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD"
+
+STATUS_RETRIEVAL_ERROR = STATUS + "STATUS_RETRIEVAL_ERROR"
+STATUS_VERIFICATION_ERROR = STATUS + "STATUS_VERIFICATION_ERROR"
+STATUS_LIST_LENGTH_ERROR = STATUS + "STATUS_LIST_LENGTH_ERROR"
+
+
+class BpvcError(Exception):
+    """Base class of every error bpvc raises on purpose."""
+
+    problem_type: str = MALFORMED_VALUE_ERROR
+    title: str = "Invalid input"
+
+    def __init__(self, detail: str, *, json_path: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.json_path = json_path
+
+
+class MalformedError(BpvcError):
+    """A value does not have the form the data model requires."""
+
+
+class ParsingError(BpvcError):
+    """Input is not JSON, not a JSON object, or not a compact JWS."""
+
+    problem_type = PARSING_ERROR
+    title = "Parsing error"
+
+
+class RangeValueError(BpvcError):
+    """A value is outside its allowed range (for example validFrom after validUntil)."""
+
+    problem_type = RANGE_ERROR
+    title = "Value out of range"
+
+
+class ContextError(BpvcError):
+    """A JSON-LD context is unknown, not allowed, or does not match its pinned digest."""
+
+    title = "Context not allowed"
+
+    def __init__(self, detail: str, *, url: str | None = None, json_path: str | None = "$['@context']") -> None:
+        super().__init__(detail, json_path=json_path)
+        self.url = url
+
+
+class DataLossError(BpvcError):
+    """JSON-LD processing would drop or rewrite data (safe mode)."""
+
+    problem_type = DATA_LOSS_DETECTION_ERROR
+    title = "Data loss detected"
+
+
+class CanonicalizationLimitError(BpvcError):
+    """RDF canonicalization exceeded its work budget (a poisoned dataset)."""
+
+    problem_type = PROOF_TRANSFORMATION_ERROR
+    title = "Canonicalization budget exceeded"
+
+
+class ProofError(BpvcError):
+    """A proof is missing fields, uses an unknown suite, or has the wrong purpose."""
+
+    problem_type = PROOF_VERIFICATION_ERROR
+    title = "Proof verification error"
+
+
+class SignatureError(BpvcError):
+    """The signature does not verify over the document: it was altered or signed by another key."""
+
+    problem_type = CRYPTOGRAPHIC_SECURITY_ERROR
+    title = "Signature does not verify"
+
+
+class DomainError(ProofError):
+    problem_type = INVALID_DOMAIN_ERROR
+    title = "Domain mismatch"
+
+
+class ChallengeError(ProofError):
+    problem_type = INVALID_CHALLENGE_ERROR
+    title = "Challenge mismatch"
+
+
+class ProofGenerationError(BpvcError):
+    problem_type = PROOF_GENERATION_ERROR
+    title = "Proof generation error"
+
+
+class KeyFileError(BpvcError):
+    """A key file is missing, malformed, encrypted without a passphrase, or of the wrong type."""
+
+    title = "Key error"
+
+
+class ResolutionError(BpvcError):
+    """A DID or verification method could not be resolved (the outcome is indeterminate)."""
+
+    problem_type = INVALID_VERIFICATION_METHOD_URL
+    title = "Verification method not resolvable"
+
+    def __init__(self, detail: str, *, verification_method: str | None = None, json_path: str | None = None) -> None:
+        super().__init__(detail, json_path=json_path)
+        self.verification_method = verification_method
+
+
+class VerificationMethodError(BpvcError):
+    """A verification method exists but is unusable for this proof (wrong controller or relationship)."""
+
+    problem_type = INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD
+    title = "Verification method not authorized"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        verification_method: str | None = None,
+        json_path: str | None = None,
+        problem_type: str | None = None,
+    ) -> None:
+        super().__init__(detail, json_path=json_path)
+        self.verification_method = verification_method
+        if problem_type:
+            self.problem_type = problem_type
+
+
+class FetchError(BpvcError):
+    """A remote fetch was refused or failed (network off, non-https, private address, too large)."""
+
+    problem_type = PARSING_ERROR
+    title = "Fetch refused or failed"
+
+    def __init__(self, detail: str, *, url: str | None = None) -> None:
+        super().__init__(detail)
+        self.url = url

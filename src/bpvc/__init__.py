@@ -1,1 +1,35 @@
-"""bpvc: battery passport verifiable credentials."""
+"""bpvc: battery passport and carbon-footprint data as W3C Verifiable Credentials.
+
+Sign with Data Integrity proofs (eddsa-rdfc-2022, ecdsa-rdfc-2019) and verify
+credentials received from suppliers, offline by default.
+"""
+
+from __future__ import annotations
+
+from .contexts import ContextLoader
+from .did import Resolver, VerificationMethod
+from .errors import BpvcError
+from .fetch import Fetcher
+from .issuer import InvalidDocumentError, issue_credential
+from .keys import KeyPair, PublicKey, Signer, load_key
+from .result import Check, Outcome, Problem, VerificationResult
+from .verifier import Verifier
+
+__all__ = [
+    "BpvcError",
+    "Check",
+    "ContextLoader",
+    "Fetcher",
+    "InvalidDocumentError",
+    "KeyPair",
+    "Outcome",
+    "Problem",
+    "PublicKey",
+    "Resolver",
+    "Signer",
+    "VerificationMethod",
+    "VerificationResult",
+    "Verifier",
+    "issue_credential",
+    "load_key",
+]

@@ -340,9 +340,7 @@ def load_key(path: str | os.PathLike[str], *, passphrase: str | None = None) -> 
         jwk = decrypt_jwk(stripped, passphrase)
     else:
         raise KeyFileError(f"{path}: not a private JWK or an encrypted JWK")
-    if not jwk.get("kid"):
-        raise KeyFileError(f"{path}: private JWK has no 'kid' (the verification method id)")
     try:
         return KeyPair.from_private_jwk(jwk)
-    except MalformedError as err:
+    except (MalformedError, KeyFileError) as err:
         raise KeyFileError(f"{path}: {err.detail}") from None

@@ -49,10 +49,14 @@ class Cryptosuite:
 
     def hash_data(self, document: dict[str, Any], proof: dict[str, Any], key_type: str, loader: ContextLoader,
                   memo: dict[tuple[str, str], str] | None = None) -> bytes:
+        """SHA(canonical proof configuration) || SHA(canonical document).
+
+        ``document`` is what the proof covers: the unsecured document, or for a proof
+        chain the document carrying exactly the proofs named by ``previousProof``.
+        """
         hash_name = self.hash_name(key_type)
-        unsecured = {k: v for k, v in document.items() if k != "proof"}
         config = self.proof_configuration(proof, document)
-        canon_doc = canonicalize(unsecured, loader=loader, hash_name=hash_name, memo=memo)
+        canon_doc = canonicalize(document, loader=loader, hash_name=hash_name, memo=memo)
         canon_proof = canonicalize(config, loader=loader, hash_name=hash_name)
         return hashlib.new(hash_name, canon_proof.encode()).digest() + hashlib.new(hash_name, canon_doc.encode()).digest()
 

@@ -1,0 +1,285 @@
+"""The ``bpvc`` command: a thin layer over the library.
+
+Domain errors become one clear line and exit 1; usage errors exit 2; ``verify`` exits
+0 when verified and 1 when not (invalid, or could not be decided). Files are written
+atomically, so a failed command leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import dates, keystore
+from .contexts import ContextLoader
+from .errors import BpvcError, KeyFileError
+from .fetch import Fetcher
+from .issuer import issue_credential
+from .keys import KEY_TYPES, KeyPair, load_key
+from .result import Outcome, VerificationResult
+from .suites import SUITES
+from .verifier import DEFAULT_CLOCK_SKEW, Verifier
+
+PASSPHRASE_ENV = "BPVC_PASSPHRASE"
+
+
+# -- parameter types ------------------------------------------------------------------------------
+
+
+class ContextMapping(click.ParamType):
+    """``URL=FILE`` or ``URL=FILE#sha256=HEX``: a context the caller allows, optionally pinned."""
+
+    name = "URL=FILE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str, str | None]:
+        if isinstance(value, tuple):
+            return value
+        url, sep, rest = str(value).partition("=")
+        if not sep or not url or not rest:
+            self.fail(f"{value!r} is not URL=FILE", param, ctx)
+        path, _, pin = rest.partition("#sha256=")
+        if not Path(path).is_file():
+            self.fail(f"context file {path!r} does not exist", param, ctx)
+        return url, path, (pin or None)
+
+
+class Instant(click.ParamType):
+    """An XML Schema dateTimeStamp such as 2026-01-01T00:00:00Z."""
+
+    name = "ISO-DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            seconds = dates.parse(str(value), field="time")
+            return datetime.fromtimestamp(float(seconds), tz=timezone.utc)
+        except (BpvcError, OverflowError, ValueError, OSError) as err:
+            self.fail(getattr(err, "detail", str(err)), param, ctx)
+
+
+CONTEXT = ContextMapping()
+INSTANT = Instant()
+
+
+def _fail(message: str) -> NoReturn:
+    raise click.ClickException(message)
+
+
+def _contexts(values: tuple[tuple[str, str, str | None], ...]) -> tuple[dict[str, str], dict[str, str]]:
+    return {u: p for u, p, _ in values}, {u: pin for u, _, pin in values if pin}
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _fail(f"{what} {path}: no such file")
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(f"{what} {path}: cannot read: {err}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        _fail(f"{what} {path}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+
+
+def _write_atomic(path: str, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_signer(path: str, verification_method: str | None) -> KeyPair:
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    try:
+        return _with_vm(load_key(path, passphrase=passphrase), verification_method)
+    except KeyFileError as err:
+        if passphrase is None and "passphrase is required" in err.detail and sys.stdin.isatty():
+            passphrase = click.prompt("Key passphrase", hide_input=True)
+            return _with_vm(load_key(path, passphrase=passphrase), verification_method)
+        raise
+
+
+def _with_vm(key: KeyPair, verification_method: str | None) -> KeyPair:
+    return key.with_verification_method(verification_method) if verification_method else key
+
+
+def _did_documents(paths: tuple[str, ...]) -> dict[str, Any]:
+    docs = {}
+    for path in paths:
+        doc = _read_json(path, "DID document")
+        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+            _fail(f"DID document {path}: must be a JSON object with an 'id'")
+        docs[doc["id"]] = doc
+    return docs
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+class _Group(click.Group):
+    """Turns library errors into one line and exit 1; never a traceback for bad input."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BpvcError as err:
+            where = f" (at {err.json_path})" if err.json_path and err.json_path != "$" else ""
+            raise click.ClickException(f"{err.detail}{where}") from None
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="bpvc")
+def main() -> None:
+    """Sign and verify battery passport and carbon-footprint credentials (W3C VC 2.0), offline by default."""
+
+
+@main.group()
+def keys() -> None:
+    """Create signing keys and their DID documents."""
+
+
+@keys.command("generate")
+@click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default="ed25519", show_default=True)
+@click.option("--controller", required=True, help="did:key, or did:web:HOST[:PATH] for a DID document to publish.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to create.")
+@click.option("--passphrase", is_flag=True,
+              help=f"Encrypt the private key at rest; the passphrase is read from {PASSPHRASE_ENV} or prompted.")
+def keys_generate(key_type: str, controller: str, out: str, passphrase: bool) -> None:
+    """Generate a key directory: private JWK (0600), public JWK and Multikey, and did.json for did:web."""
+    secret = None
+    if passphrase:
+        secret = os.environ.get(PASSPHRASE_ENV) or click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
+        if not secret:
+            _fail("the passphrase must not be empty")
+    key = keystore.generate(Path(out), key_type, controller, passphrase=secret)
+    click.echo(f"created {out}: {key_type} key {key.verification_method}")
+    if controller.startswith("did:web:"):
+        click.echo(f"publish {Path(out) / keystore.DID_DOCUMENT} at the did:web URL of {controller}")
+
+
+@main.group()
+def issue() -> None:
+    """Sign credentials."""
+
+
+@issue.command("credential")
+@click.argument("unsigned", type=click.Path(dir_okay=False))
+@click.option("--key", "key_path", required=True, help="Key directory or private JWK file.")
+@click.option("--suite", type=click.Choice(sorted(SUITES)), help="Default: follows the key type.")
+@click.option("--verification-method", help="Sign for this verification method id instead of the key's own.")
+@click.option("--created", type=INSTANT, help="The proof's created time (default: now).")
+@click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def issue_credential_cmd(unsigned: str, key_path: str, suite: str | None, verification_method: str | None,
+                         created: datetime | None, contexts: tuple[Any, ...], out: str | None) -> None:
+    """Sign any VCDM document with a Data Integrity proof; nothing else is added."""
+    document = _read_json(unsigned, "credential")
+    if not isinstance(document, dict):
+        _fail(f"credential {unsigned}: must be a JSON object")
+    signer = _load_signer(key_path, verification_method)
+    if not signer.verification_method:
+        _fail("the key has no verification method id ('kid'); pass --verification-method")
+    mapping, pins = _contexts(contexts)
+    loader = ContextLoader(mapping, pins=pins)
+    signed = issue_credential(document, signer, loader=loader, cryptosuite=suite,
+                              created=created or datetime.now(timezone.utc))
+    text = json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+    if out:
+        _write_atomic(out, text)
+        click.echo(f"signed {unsigned} -> {out} ({signed['proof']['cryptosuite'] if isinstance(signed['proof'], dict) else 'proof set'})",
+                   err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--did-doc", "did_docs", multiple=True, type=click.Path(dir_okay=False),
+              help="A DID (controller) document to resolve keys from; repeatable.")
+@click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
+@click.option("--now", type=INSTANT, help="Verify as of this time (default: now).")
+@click.option("--clock-skew", type=click.FloatRange(0, 86400), default=DEFAULT_CLOCK_SKEW, show_default=True,
+              help="Seconds of tolerance on validity windows.")
+@click.option("--challenge", help="Expected proof challenge (presentations).")
+@click.option("--domain", help="Expected proof domain (presentations).")
+@click.option("--allow-network", is_flag=True,
+              help="Resolve did:web over https (public addresses only, with timeouts, size limits and a TTL cache).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def verify(file: str, did_docs: tuple[str, ...], contexts: tuple[Any, ...], now: datetime | None, clock_skew: float,
+           challenge: str | None, domain: str | None, allow_network: bool, as_json: bool) -> None:
+    """Verify a credential or presentation; exit 0 verified, 1 not verified, 2 usage error."""
+    try:
+        data = Path(file).read_bytes()
+    except FileNotFoundError:
+        _fail(f"{file}: no such file")
+    except OSError as err:
+        _fail(f"{file}: cannot read: {err.strerror}")
+    mapping, pins = _contexts(contexts)
+    verifier = Verifier(contexts=mapping, context_pins=pins, did_documents=_did_documents(did_docs),
+                        clock_skew=clock_skew, fetcher=Fetcher() if allow_network else None)
+    result = verifier.verify(data, now=now, challenge=challenge, domain=domain)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        _print_result(result)
+    sys.exit(0 if result.verified else 1)
+
+
+def _print_result(result: VerificationResult, indent: str = "") -> None:
+    width = max(len(c.name) for c in result.checks)
+    for check in result.checks:
+        line = f"{indent}{check.name.ljust(width)}  {check.outcome.value}"
+        reasons = [f"{p.type.rsplit('#', 1)[-1]}: {p.detail}" + (f" [{p.json_path}]" if p.json_path else "")
+                   for p in check.problems]
+        if reasons:
+            line += "  " + reasons[0]
+        elif check.detail and check.outcome is not Outcome.PASSED:
+            line += f"  ({check.detail})"
+        click.echo(line)
+        for reason in reasons[1:]:
+            click.echo(f"{indent}{' ' * width}  {' ' * len(check.outcome.value)}  {reason}")
+    for i, cred in enumerate(result.credentials):
+        click.echo(f"{indent}credential {i}:")
+        _print_result(cred, indent + "  ")
+    if not indent:
+        verdict = "VERIFIED" if result.verified else (
+            "NOT VERIFIED (invalid)" if result.invalid else "NOT VERIFIED (could not be decided)")
+        click.echo(verdict)
+
+
+@main.group()
+def contexts() -> None:
+    """The JSON-LD contexts bpvc serves offline."""
+
+
+@contexts.command("list")
+@click.option("--context", "extra", type=CONTEXT, multiple=True, help="Also list a caller context: URL=FILE.")
+@click.option("--json", "as_json", is_flag=True)
+def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
+    """Each known context URL with its SHA-256 and file."""
+    mapping, pins = _contexts(extra)
+    entries = ContextLoader(mapping, pins=pins).entries()
+    if as_json:
+        click.echo(json.dumps([{"url": e.url, "sha256": e.sha256, "path": e.path} for e in entries], indent=2))
+        return
+    for e in entries:
+        click.echo(f"{e.url}\n    sha256 {e.sha256}  ({e.source}) {e.path}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

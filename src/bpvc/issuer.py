@@ -1,0 +1,59 @@
+"""Issuing: check a credential against the data model and safe-mode JSON-LD, then sign it.
+
+The issuer adds nothing but the proof. A document the verifier would refuse is refused
+here, before any signature exists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import model
+from .contexts import ContextLoader, default_loader
+from .data_integrity import add_proof
+from .errors import BpvcError
+from .keys import Signer
+
+
+class InvalidDocumentError(BpvcError):
+    """The document to sign breaks the data model; ``problems`` lists every reason."""
+
+    title = "Document cannot be issued"
+
+    def __init__(self, problems: list[BpvcError]) -> None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        where = f" at {first.json_path}" if first.json_path else ""
+        super().__init__(f"{first.detail}{where}{more}", json_path=first.json_path)
+        self.problem_type = first.problem_type
+        self.problems = problems
+
+
+def issue_credential(
+    document: dict[str, Any],
+    signer: Signer,
+    *,
+    loader: ContextLoader | None = None,
+    cryptosuite: str | None = None,
+    created: datetime | str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | list[str] | None = None,
+) -> dict[str, Any]:
+    """Return ``document`` with a Data Integrity proof (``assertionMethod``) by ``signer``."""
+    problems = model.check_credential(document)
+    if problems:
+        raise InvalidDocumentError(problems)
+    return add_proof(
+        document,
+        signer,
+        loader=loader or default_loader(),
+        cryptosuite=cryptosuite,
+        purpose="assertionMethod",
+        created=created,
+        proof_id=proof_id,
+        previous_proof=previous_proof,
+    )
+
+
+__all__ = ["InvalidDocumentError", "issue_credential"]

@@ -1,0 +1,76 @@
+import hashlib
+import json
+
+import pytest
+from pyld import jsonld
+
+from bpvc.contexts import CREDENTIALS_V2, ContextLoader
+from bpvc.errors import ContextError
+
+OWN = "https://example.org/ctx/v1"
+
+
+def _ctx_file(tmp_path, terms):
+    path = tmp_path / "ctx.jsonld"
+    path.write_text(json.dumps({"@context": terms}))
+    return path
+
+
+def test_bundled_contexts_are_served_static():
+    doc = ContextLoader()(CREDENTIALS_V2, {})
+    assert doc["tag"] == "static"
+    assert doc["documentUrl"] == CREDENTIALS_V2
+    assert "@context" in doc["document"]
+
+
+def test_unknown_url_is_refused_with_a_hint():
+    with pytest.raises(ContextError, match="--context URL=FILE") as info:
+        ContextLoader()("https://evil.example/ctx", {})
+    assert info.value.url == "https://evil.example/ctx"
+
+
+def test_caller_context_and_pin(tmp_path):
+    path = _ctx_file(tmp_path, {"x": "https://example.org/x"})
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    loader = ContextLoader({OWN: path}, pins={OWN: digest})
+    assert loader(OWN)["document"]["@context"]["x"] == "https://example.org/x"
+    with pytest.raises(ContextError, match="expected the pinned"):
+        ContextLoader({OWN: path}, pins={OWN: "0" * 64})
+
+
+def test_pin_on_a_bundled_context_is_checked():
+    entry = next(e for e in ContextLoader().entries() if e.url == CREDENTIALS_V2)
+    ContextLoader(pins={CREDENTIALS_V2: entry.sha256})
+    with pytest.raises(ContextError, match="expected the pinned"):
+        ContextLoader(pins={CREDENTIALS_V2: "f" * 64})
+
+
+def test_entries_list_urls_hashes_and_paths():
+    entries = {e.url: e for e in ContextLoader().entries()}
+    assert {CREDENTIALS_V2, "https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/suites/ed25519-2020/v1", "https://w3id.org/security/suites/jws-2020/v1",
+            "https://w3id.org/security/v1", "https://w3id.org/security/v2"} <= set(entries)
+    v2 = entries[CREDENTIALS_V2]
+    with open(v2.path, "rb") as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == v2.sha256
+
+
+def test_two_loaders_never_share_processed_contexts(tmp_path):
+    """The same URL served differently by two loaders must expand differently (no global cache)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = ContextLoader({OWN: _ctx_file(tmp_path / "a", {"term": "https://a.example/term"})})
+    b = ContextLoader({OWN: _ctx_file(tmp_path / "b", {"term": "https://b.example/term"})})
+    doc = {"@context": OWN, "term": "v"}
+    for loader, want in ((a, "https://a.example/term"), (b, "https://b.example/term"), (a, "https://a.example/term")):
+        expanded = jsonld.expand(doc, {"documentLoader": loader, "contextResolver": loader.context_resolver()})
+        assert want in expanded[0]
+
+
+def test_bad_context_file_is_refused(tmp_path):
+    bad = tmp_path / "bad.jsonld"
+    bad.write_text("[1, 2]")
+    with pytest.raises(ContextError, match="no top-level @context"):
+        ContextLoader({OWN: bad})
+    with pytest.raises(ContextError, match="cannot be read"):
+        ContextLoader({OWN: tmp_path / "missing.jsonld"})

@@ -122,6 +122,11 @@ def to_dataset(document: Any, loader: ContextLoader | None = None) -> Any:
         context_error = _find_cause(err, ContextError)
         if context_error is not None:
             raise context_error from None
+        if isinstance(_deepest(err), KeyError):
+            # pyld fails this way when a context nulls @vocab and a term or type is then undefined
+            raise DataLossError(
+                f"a term or type is not defined (the context removes {_deepest(err).args[0]!r})", json_path="$"
+            ) from None
         raise MalformedError(f"JSON-LD processing failed: {_describe(err)}", json_path="$") from None
     if processor.dropped:
         names = ", ".join(sorted(set(processor.dropped)))
@@ -171,14 +176,15 @@ def _find_cause(err: BaseException, kind: type[BpvcError]) -> BpvcError | None:
     return None
 
 
+def _deepest(err: BaseException) -> BaseException:
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return err
+
+
 def _describe(err: BaseException) -> str:
-    messages = []
-    seen: BaseException | None = err
-    while seen is not None and len(messages) < 4:
-        text = str(getattr(seen, "message", "") or seen) or type(seen).__name__
-        details = getattr(seen, "details", None)
-        if isinstance(details, dict) and details.get("code"):
-            text += f" ({details['code']})"
-        messages.append(text)
-        seen = seen.__cause__
-    return "; ".join(dict.fromkeys(messages))
+    """The most specific message in a pyld error chain, with its JSON-LD error code."""
+    deepest = _deepest(err)
+    message = deepest.args[0] if deepest.args else type(deepest).__name__
+    code = getattr(deepest, "code", None)
+    return f"{message} ({code})" if code else str(message)

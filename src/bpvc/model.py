@@ -148,6 +148,9 @@ def _check_issuer(document: dict[str, Any], problems: list[BpvcError]) -> None:
     issuer = document["issuer"]
     if isinstance(issuer, dict):
         _check_id(issuer.get("id"), "$.issuer.id", problems)
+        for prop in ("name", "description"):
+            if prop in issuer:
+                _check_language_string(issuer[prop], f"$.issuer.{prop}", problems)
     else:
         _check_id(issuer, "$.issuer", problems)
 

@@ -142,22 +142,30 @@ def canonicalize(
     hash_name: str = "sha256",
     max_work: int = DEFAULT_MAX_WORK,
     max_group: int = DEFAULT_MAX_GROUP,
-    memo: dict[tuple[str, str], str] | None = None,
+    memo: dict[tuple[str, str], Any] | None = None,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, bounded).
 
-    ``memo`` lets one verification reuse a result: the unsecured document is
-    canonicalized once even when several checks or proofs need it.
+    ``memo`` lets one verification reuse work: the unsecured document is expanded once
+    even when several checks, proofs or hash functions need its canonical form.
     """
-    key = (json.dumps(document, sort_keys=True), hash_name) if memo is not None else None
-    if key is not None and key in memo:  # type: ignore[operator]
-        return memo[key]  # type: ignore[index]
-    result = canonicalize_dataset(
-        to_dataset(document, loader), hash_name=hash_name, max_work=max_work, max_group=max_group
-    )
-    if key is not None:
-        memo[key] = result  # type: ignore[index]
-    return result
+    if memo is None:
+        return canonicalize_dataset(to_dataset(document, loader), hash_name=hash_name, max_work=max_work,
+                                    max_group=max_group)
+    text = json.dumps(document, sort_keys=True)
+    if (text, hash_name) not in memo:
+        if (text, "dataset") not in memo:
+            memo[(text, "dataset")] = to_dataset(document, loader)
+        dataset = _copy_dataset(memo[(text, "dataset")])
+        memo[(text, hash_name)] = canonicalize_dataset(dataset, hash_name=hash_name, max_work=max_work,
+                                                       max_group=max_group)
+    return str(memo[(text, hash_name)])
+
+
+def _copy_dataset(dataset: Any) -> Any:
+    """RDFC relabels blank nodes in place, so each run gets its own copy of the quads."""
+    return {graph: [{pos: dict(term) for pos, term in triple.items()} for triple in triples]
+            for graph, triples in dataset.items()}
 
 
 def canonicalize_dataset(

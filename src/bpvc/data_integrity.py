@@ -177,7 +177,7 @@ def verify_proofs(
     domain: str | list[str] | None = None,
     challenge: str | None = None,
     allowed_suites: frozenset[str] = DEFAULT_ALLOWED,
-    memo: dict[tuple[str, str], str] | None = None,
+    memo: dict[tuple[str, str], Any] | None = None,
 ) -> list[ProofOutcome]:
     """Verify every Data Integrity proof on ``document``; all must verify for the document to pass."""
     all_proofs = proofs_of(document)

@@ -117,7 +117,7 @@ class Verifier:
 
     def _verify_credential(self, document: dict[str, Any], now: dates.Instant) -> VerificationResult:
         checks = [self._structure(model.check_credential(document))]
-        memo: dict[tuple[str, str], str] = {}
+        memo: dict[tuple[str, str], Any] = {}
         checks.append(self._contexts(document, memo))
         outcomes = verify_proofs(
             document, resolver=self._resolver, loader=self._loader, expected_purpose="assertionMethod", now=now,
@@ -134,7 +134,7 @@ class Verifier:
     def _structure(self, problems: list[BpvcError]) -> Check:
         return _failed("structure", problems) if problems else Check("structure", Outcome.PASSED)
 
-    def _contexts(self, document: dict[str, Any], memo: dict[tuple[str, str], str]) -> Check:
+    def _contexts(self, document: dict[str, Any], memo: dict[tuple[str, str], Any]) -> Check:
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         try:
             canonicalize(unsecured, loader=self._loader, memo=memo, max_work=self._max_work)
@@ -221,7 +221,7 @@ class Verifier:
     def _verify_presentation(self, document: dict[str, Any], now: dates.Instant, challenge: str | None,
                              domain: str | list[str] | None) -> VerificationResult:
         checks = [self._structure(model.check_presentation(document))]
-        memo: dict[tuple[str, str], str] = {}
+        memo: dict[tuple[str, str], Any] = {}
         checks.append(self._contexts(document, memo))
         holder = document.get("holder")
         holder_id = holder.get("id") if isinstance(holder, dict) else holder

@@ -48,7 +48,7 @@ class Cryptosuite:
         return config
 
     def hash_data(self, document: dict[str, Any], proof: dict[str, Any], key_type: str, loader: ContextLoader,
-                  memo: dict[tuple[str, str], str] | None = None) -> bytes:
+                  memo: dict[tuple[str, str], Any] | None = None) -> bytes:
         """SHA(canonical proof configuration) || SHA(canonical document).
 
         ``document`` is what the proof covers: the unsecured document, or for a proof
@@ -69,7 +69,7 @@ class Cryptosuite:
         return multibase.encode(signer.sign(data), "z")
 
     def verify(self, document: dict[str, Any], proof: dict[str, Any], key: PublicKey, loader: ContextLoader,
-               memo: dict[tuple[str, str], str] | None = None) -> None:
+               memo: dict[tuple[str, str], Any] | None = None) -> None:
         self.check_key(key.key_type)
         value = proof.get("proofValue")
         if not isinstance(value, str) or not value.startswith("z"):

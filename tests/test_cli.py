@@ -1,0 +1,177 @@
+"""The bpvc command: exit codes, messages, files, and the quick start's main job."""
+
+import json
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from bpvc.cli import main
+from conftest import ROOT
+
+EXAMPLE = str(ROOT / "examples" / "battery-credential.json")
+KEYS = str(ROOT / "keys.example")
+DID_DOC = str(ROOT / "keys.example" / "did.json")
+NOW = "2027-03-01T00:00:00Z"
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+@pytest.fixture
+def signed(tmp_path):
+    out = tmp_path / "vc.json"
+    result = run("issue", "credential", EXAMPLE, "--key", KEYS, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_quick_start_main_job(signed):
+    result = run("verify", signed, "--did-doc", DID_DOC, "--now", NOW)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "VERIFIED"
+    assert "proof          passed" in result.output
+
+
+def test_verify_json_shape(signed):
+    result = run("verify", signed, "--did-doc", DID_DOC, "--now", NOW, "--json")
+    data = json.loads(result.output)
+    assert data["verified"] is True
+    assert {c["name"] for c in data["checks"]} >= {"proof", "key_ownership", "contexts", "validity", "status"}
+    assert all(set(c) >= {"name", "outcome", "problems"} for c in data["checks"])
+
+
+def test_verify_without_did_document_is_not_verified(signed):
+    result = run("verify", signed, "--now", NOW, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["verified"] is False
+    assert {c["name"]: c["outcome"] for c in data["checks"]}["proof"] == "indeterminate"
+
+
+def test_tampered_credential_exit_1_with_reason(signed):
+    doc = json.loads(signed.read_text())
+    doc["credentialSubject"]["ratedCapacity"] = "281"
+    signed.write_text(json.dumps(doc))
+    result = run("verify", signed, "--did-doc", DID_DOC, "--now", NOW, "--json")
+    assert result.exit_code == 1
+    problems = json.loads(result.output)["problems"]
+    assert problems[0]["type"].endswith("#CRYPTOGRAPHIC_SECURITY_ERROR")
+    assert set(problems[0]) == {"type", "title", "detail", "json_path"}
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"@context": ["https://www.w3.org/ns/credentials/v2"], "proof": 5}', ""),
+    ],
+)
+def test_bad_files_get_a_clear_line_and_exit_1(tmp_path, content, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    result = run("verify", bad)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert message in result.output
+
+
+def test_missing_file(tmp_path):
+    result = run("verify", tmp_path / "nope.json")
+    assert result.exit_code == 1
+    assert "no such file" in result.output
+
+
+def test_usage_error_exit_2():
+    assert run("verify").exit_code == 2
+    assert run("verify", EXAMPLE, "--now", "yesterday").exit_code == 2
+    assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--suite", "rsa-2048").exit_code == 2
+
+
+def test_wrong_key_type_for_suite(tmp_path):
+    out = tmp_path / "vc.json"
+    result = run("issue", "credential", EXAMPLE, "--key", KEYS, "--suite", "ecdsa-rdfc-2019", "-o", out)
+    assert result.exit_code == 1
+    assert "cannot use a ed25519 key" in result.output
+    assert not out.exists()
+
+
+def test_issue_refuses_undefined_term_and_writes_nothing(tmp_path):
+    doc = json.loads(open(EXAMPLE).read())
+    doc["credentialSubject"]["secretField"] = "x"
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(doc))
+    out = tmp_path / "vc.json"
+    result = run("issue", "credential", src, "--key", KEYS, "-o", out)
+    assert result.exit_code == 1
+    assert "secretField" in result.output
+    assert list(tmp_path.iterdir()) == [src]
+
+
+def test_issue_unknown_context_names_it(tmp_path):
+    doc = json.loads(open(EXAMPLE).read())
+    doc["@context"].append("https://contexts.example/unknown/v1")
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(doc))
+    result = run("issue", "credential", src, "--key", KEYS)
+    assert result.exit_code == 1
+    assert "https://contexts.example/unknown/v1" in result.output
+
+
+def test_unknown_cryptosuite_fails_verify(signed):
+    doc = json.loads(signed.read_text())
+    doc["proof"]["cryptosuite"] = "bbs-2023"
+    signed.write_text(json.dumps(doc))
+    result = run("verify", signed, "--did-doc", DID_DOC, "--now", NOW)
+    assert result.exit_code == 1
+    assert "unknown cryptosuite" in result.output
+
+
+def test_keys_generate_writes_0600_and_never_prints_the_key(tmp_path):
+    out = tmp_path / "k"
+    result = run("keys", "generate", "--type", "p256", "--controller", "did:web:maker.example:passports", "--out", out)
+    assert result.exit_code == 0, result.output
+    private = json.loads((out / "private.jwk.json").read_text())
+    assert private["d"] not in result.output
+    assert stat.S_IMODE(os.stat(out / "private.jwk.json").st_mode) == 0o600
+    assert json.loads((out / "did.json").read_text())["id"] == "did:web:maker.example:passports"
+    # and that key signs with the ECDSA suite by default
+    vc = tmp_path / "vc.json"
+    assert run("issue", "credential", EXAMPLE, "--key", out, "-o", vc).exit_code == 0
+    assert json.loads(vc.read_text())["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+
+
+def test_keys_generate_with_passphrase(tmp_path):
+    out = tmp_path / "k"
+    env = {"BPVC_PASSPHRASE": "open sesame"}
+    assert run("keys", "generate", "--controller", "did:key", "--out", out, "--passphrase", env=env).exit_code == 0
+    assert (out / "private.jwk.jwe").exists()
+    assert run("issue", "credential", EXAMPLE, "--key", out, env=env).exit_code == 0
+    denied = run("issue", "credential", EXAMPLE, "--key", out, env={"BPVC_PASSPHRASE": "wrong"})
+    assert denied.exit_code == 1 and "wrong passphrase" in denied.output
+
+
+def test_keys_generate_bad_controller(tmp_path):
+    result = run("keys", "generate", "--controller", "did:ion:abc", "--out", tmp_path / "k")
+    assert result.exit_code == 1
+    assert "--controller" in result.output
+    assert not (tmp_path / "k").exists()
+
+
+def test_contexts_list_json():
+    result = run("contexts", "list", "--json")
+    assert result.exit_code == 0
+    entries = json.loads(result.output)
+    assert all(set(e) == {"url", "sha256", "path"} for e in entries)
+    assert "https://www.w3.org/ns/credentials/v2" in {e["url"] for e in entries}
+
+
+def test_context_option_with_pin(tmp_path):
+    ctx = tmp_path / "c.jsonld"
+    ctx.write_text('{"@context": {"x": "https://example.org/x"}}')
+    ok = run("contexts", "list", "--context", f"https://example.org/c={ctx}")
+    assert ok.exit_code == 0 and "https://example.org/c" in ok.output
+    bad = run("contexts", "list", "--context", f"https://example.org/c={ctx}#sha256={'0' * 64}")
+    assert bad.exit_code == 1 and "pinned" in bad.output

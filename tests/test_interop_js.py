@@ -1,0 +1,92 @@
+"""Interop with Digital Bazaar's JS stack (@digitalbazaar/vc + DI cryptosuites), both directions.
+
+Needs Node and `bash interop/js/setup.sh` (the CI script runs it); skips with the reason otherwise.
+"""
+
+import json
+import shutil
+import subprocess
+from datetime import datetime, timezone
+
+import pytest
+
+from bpvc import keystore
+from bpvc.contexts import ContextLoader
+from bpvc.did import did_web_document
+from bpvc.issuer import issue_credential
+from bpvc.keys import KeyPair
+from bpvc.verifier import Verifier
+from conftest import ROOT
+
+JS = ROOT / "interop" / "js"
+NOW = datetime(2027, 1, 1, tzinfo=timezone.utc)
+SUITE_OF = {"ed25519": "eddsa-rdfc-2022", "p256": "ecdsa-rdfc-2019", "p384": "ecdsa-rdfc-2019"}
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (JS / "node_modules" / "@digitalbazaar" / "vc").exists(),
+    reason="Node or the JS interop packages are missing (run: bash interop/js/setup.sh)",
+)
+
+
+def _node(script, *args):
+    return subprocess.run(["node", str(JS / script), *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def ctx_file(tmp_path_factory):
+    """Every context bpvc serves, handed to the JS side so both read the same documents."""
+    loader = ContextLoader()
+    path = tmp_path_factory.mktemp("ctx") / "ctx.json"
+    path.write_text(json.dumps({e.url: loader(e.url)["document"] for e in loader.entries()}))
+    return path
+
+
+def _keys():
+    """A did:key and a did:web key of every type, with the DID documents the JS side needs."""
+    keys, dids = [], {}
+    for key_type in SUITE_OF:
+        k = KeyPair.generate(key_type)
+        keys.append(k.with_verification_method(keystore.verification_method_for("did:key", k)))
+        web = KeyPair.generate(key_type, f"did:web:{key_type}.maker.example#key-1")
+        dids[web.controller] = did_web_document(web.controller, [keystore.multikey_method(web)],
+                                                active=[web.verification_method])
+        keys.append(web)
+    return keys, dids
+
+
+def test_bpvc_credentials_verify_in_js(tmp_path, ctx_file, example_credential):
+    keys, dids = _keys()
+    (tmp_path / "dids.json").write_text(json.dumps(dids))
+    files = []
+    for i, key in enumerate(keys):
+        signed = issue_credential(dict(example_credential, issuer=key.controller), key, created="2026-11-20T00:00:00Z")
+        path = tmp_path / f"vc-{i}-{key.key_type}.json"
+        path.write_text(json.dumps(signed))
+        files.append(path)
+    tampered = json.loads(files[0].read_text())
+    tampered["credentialSubject"]["ratedCapacity"] = "1"
+    (tmp_path / "tampered.json").write_text(json.dumps(tampered))
+    run = _node("verify.mjs", "--contexts", ctx_file, "--dids", tmp_path / "dids.json",
+                "--now", "2027-01-01T00:00:00Z", *files, tmp_path / "tampered.json")
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(lines) == len(files) + 1, run.stderr
+    for line in lines[:-1]:
+        assert line["verified"], line
+    assert lines[-1]["verified"] is False
+
+
+@pytest.mark.parametrize("key_type", list(SUITE_OF))
+def test_js_credentials_verify_in_bpvc(tmp_path, ctx_file, example_credential, key_type):
+    key = KeyPair.generate(key_type)
+    key = key.with_verification_method(keystore.verification_method_for("did:key", key))
+    (tmp_path / "key.jwk.json").write_text(json.dumps(key.private_jwk()))
+    (tmp_path / "unsigned.json").write_text(json.dumps(dict(example_credential, issuer=key.controller)))
+    run = _node("sign.mjs", "--contexts", ctx_file, "--key", tmp_path / "key.jwk.json", "--vm", key.verification_method,
+                "--suite", SUITE_OF[key_type], "--created", "2026-11-20T00:00:00Z", tmp_path / "unsigned.json")
+    assert run.returncode == 0, run.stderr
+    signed = json.loads(run.stdout)
+    assert signed["proof"]["cryptosuite"] == SUITE_OF[key_type]
+    result = Verifier().verify(signed, now=NOW)
+    assert result.verified, result.to_dict()
+    signed["credentialSubject"]["chemistry"] = "NMC"
+    assert not Verifier().verify(signed, now=NOW).verified

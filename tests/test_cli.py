@@ -65,7 +65,7 @@ def test_tampered_credential_exit_1_with_reason(signed):
 @pytest.mark.parametrize(
     "content, message",
     [
-        ("{not json", "not valid JSON"),
+        ("{not json", "neither JSON nor a compact JWS"),
         ('{"@context": ["https://www.w3.org/ns/credentials/v2"], "proof": 5}', ""),
     ],
 )
@@ -175,3 +175,53 @@ def test_context_option_with_pin(tmp_path):
     assert ok.exit_code == 0 and "https://example.org/c" in ok.output
     bad = run("contexts", "list", "--context", f"https://example.org/c={ctx}#sha256={'0' * 64}")
     assert bad.exit_code == 1 and "pinned" in bad.output
+
+
+def test_issue_jwt_and_envelope_and_verify(tmp_path):
+    jwt_out, env_out = tmp_path / "vc.jwt", tmp_path / "vc.env.json"
+    assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", jwt_out).exit_code == 0
+    assert jwt_out.read_text().startswith("ey") and jwt_out.read_text().count(".") == 2
+    assert run("verify", jwt_out, "--did-doc", DID_DOC, "--now", NOW).exit_code == 0
+    assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "--envelope", "-o", env_out).exit_code == 0
+    assert json.loads(env_out.read_text())["type"] == "EnvelopedVerifiableCredential"
+    assert run("verify", env_out, "--did-doc", DID_DOC, "--now", NOW).exit_code == 0
+    assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--envelope").exit_code == 2
+
+
+@pytest.mark.parametrize("fmt", ["di", "jwt"])
+def test_present_and_verify_with_challenge(tmp_path, signed, fmt):
+    holder = tmp_path / "holder"
+    assert run("keys", "generate", "--controller", "did:web:carmaker.example", "--out", holder).exit_code == 0
+    cred = signed
+    if fmt == "jwt":
+        cred = tmp_path / "vc.jwt"
+        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", cred)
+    vp = tmp_path / "vp"
+    result = run("present", cred, "--key", holder, "--challenge", "abc", "--domain", "verifier.example",
+                 "--format", fmt, "-o", vp)
+    assert result.exit_code == 0, result.output
+    docs = ["--did-doc", DID_DOC, "--did-doc", holder / "did.json"]
+    ok = run("verify", vp, *docs, "--challenge", "abc", "--domain", "verifier.example", "--now", NOW)
+    assert ok.exit_code == 0, ok.output
+    assert "credential 0:" in ok.output
+    wrong = run("verify", vp, *docs, "--challenge", "xyz", "--domain", "verifier.example", "--now", NOW)
+    assert wrong.exit_code == 1 and "INVALID_CHALLENGE_ERROR" in wrong.output
+
+
+def test_rotate_and_retire_from_the_cli(tmp_path):
+    keys = tmp_path / "k"
+    run("keys", "generate", "--controller", "did:web:battery-maker.example", "--out", keys)
+    old = tmp_path / "old.json"
+    run("issue", "credential", EXAMPLE, "--key", keys, "-o", old)
+    rotated = run("keys", "rotate", keys)
+    assert rotated.exit_code == 0 and "#key-2" in rotated.output
+    new = tmp_path / "new.json"
+    run("issue", "credential", EXAMPLE, "--key", keys, "-o", new)
+    for vc in (old, new):
+        assert run("verify", vc, "--did-doc", keys / "did.json", "--now", NOW).exit_code == 0
+    assert run("keys", "retire", keys, "key-1").exit_code == 0
+    failed = run("verify", old, "--did-doc", keys / "did.json", "--now", NOW)
+    assert failed.exit_code == 1 and "did:web:battery-maker.example#key-1" in failed.output
+    assert run("verify", new, "--did-doc", keys / "did.json", "--now", NOW).exit_code == 0
+    refused = run("keys", "retire", keys, "key-2")
+    assert refused.exit_code == 1 and "current signing key" in refused.output

@@ -17,11 +17,12 @@ from typing import Any, NoReturn
 
 import click
 
-from . import dates, keystore
+from . import dates, jose, keystore
 from .contexts import ContextLoader
 from .errors import BpvcError, KeyFileError
 from .fetch import Fetcher
-from .issuer import issue_credential
+from .issuer import issue_credential, issue_credential_jwt
+from .presentation import present as make_presentation
 from .keys import KEY_TYPES, KeyPair, load_key
 from .result import Outcome, VerificationResult
 from .suites import SUITES
@@ -172,6 +173,26 @@ def keys_generate(key_type: str, controller: str, out: str, passphrase: bool) ->
         click.echo(f"publish {Path(out) / keystore.DID_DOCUMENT} at the did:web URL of {controller}")
 
 
+@keys.command("rotate")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.option("--type", "key_type", type=click.Choice(KEY_TYPES), help="Default: the current key's type.")
+def keys_rotate(directory: str, key_type: str | None) -> None:
+    """Add a new did:web key and sign with it from now on; the old key stays listed, verify-only."""
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    key = keystore.rotate(Path(directory), key_type=key_type, passphrase=passphrase)
+    click.echo(f"rotated {directory}: signing key is now {key.verification_method}")
+    click.echo(f"publish the updated {Path(directory) / keystore.DID_DOCUMENT}")
+
+
+@keys.command("retire")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.argument("key_id")
+def keys_retire(directory: str, key_id: str) -> None:
+    """Remove a rotated key from the DID document: credentials it signed stop verifying."""
+    keystore.retire(Path(directory), key_id, passphrase=os.environ.get(PASSPHRASE_ENV))
+    click.echo(f"retired {key_id}; publish the updated {Path(directory) / keystore.DID_DOCUMENT}")
+
+
 @main.group()
 def issue() -> None:
     """Sign credentials."""
@@ -183,28 +204,73 @@ def issue() -> None:
 @click.option("--suite", type=click.Choice(sorted(SUITES)), help="Default: follows the key type.")
 @click.option("--verification-method", help="Sign for this verification method id instead of the key's own.")
 @click.option("--created", type=INSTANT, help="The proof's created time (default: now).")
+@click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True,
+              help="di: embedded Data Integrity proof; jwt: vc+jwt (VC-JOSE).")
+@click.option("--envelope", is_flag=True, help="With --format jwt: write an EnvelopedVerifiableCredential (UNTP).")
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 def issue_credential_cmd(unsigned: str, key_path: str, suite: str | None, verification_method: str | None,
-                         created: datetime | None, contexts: tuple[Any, ...], out: str | None) -> None:
-    """Sign any VCDM document with a Data Integrity proof; nothing else is added."""
+                         created: datetime | None, fmt: str, envelope: bool, contexts: tuple[Any, ...],
+                         out: str | None) -> None:
+    """Sign any VCDM document: a Data Integrity proof or a vc+jwt; nothing else is added."""
     document = _read_json(unsigned, "credential")
     if not isinstance(document, dict):
         _fail(f"credential {unsigned}: must be a JSON object")
+    if envelope and fmt != "jwt":
+        raise click.UsageError("--envelope needs --format jwt")
     signer = _load_signer(key_path, verification_method)
+    mapping, pins = _contexts(contexts)
+    signed = _sign(document, signer, fmt=fmt, suite=suite, created=created, envelope=envelope,
+                   loader=ContextLoader(mapping, pins=pins))
+    _emit(signed, out, f"signed {unsigned}")
+
+
+def _sign(document: dict[str, Any], signer: KeyPair, *, fmt: str, suite: str | None, created: datetime | None,
+          envelope: bool, loader: ContextLoader) -> dict[str, Any] | str:
     if not signer.verification_method:
         _fail("the key has no verification method id ('kid'); pass --verification-method")
-    mapping, pins = _contexts(contexts)
-    loader = ContextLoader(mapping, pins=pins)
-    signed = issue_credential(document, signer, loader=loader, cryptosuite=suite,
-                              created=created or datetime.now(timezone.utc))
-    text = json.dumps(signed, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "jwt":
+        if suite:
+            raise click.UsageError("--suite applies to --format di only")
+        return issue_credential_jwt(document, signer, loader=loader, envelope=envelope)
+    return issue_credential(document, signer, loader=loader, cryptosuite=suite,
+                            created=created or datetime.now(timezone.utc))
+
+
+def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
+    text = result + "\n" if isinstance(result, str) else json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     if out:
         _write_atomic(out, text)
-        click.echo(f"signed {unsigned} -> {out} ({signed['proof']['cryptosuite'] if isinstance(signed['proof'], dict) else 'proof set'})",
-                   err=True)
+        click.echo(f"{what} -> {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("credentials", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--key", "key_path", required=True, help="The holder's key directory or private JWK file.")
+@click.option("--challenge", required=True, help="The verifier's challenge (nonce).")
+@click.option("--domain", required=True, help="The verifier's domain (audience).")
+@click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
+@click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
+@click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+def present(credentials: tuple[str, ...], key_path: str, challenge: str, domain: str, fmt: str,
+            contexts: tuple[Any, ...], out: str | None) -> None:
+    """Wrap credentials (JSON or vc+jwt files) in a presentation signed by the holder."""
+    items: list[dict[str, Any] | str] = []
+    for path in credentials:
+        try:
+            text = Path(path).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            _fail(f"credential {path}: no such file")
+        except (OSError, UnicodeDecodeError) as err:
+            _fail(f"credential {path}: cannot read: {err}")
+        items.append(text if jose.looks_like_jws(text) else _read_json(path, "credential"))
+    signer = _load_signer(key_path, None)
+    mapping, pins = _contexts(contexts)
+    vp = make_presentation(items, signer, challenge=challenge, domain=domain, format=fmt,
+                           created=datetime.now(timezone.utc), loader=ContextLoader(mapping, pins=pins))
+    _emit(vp, out, f"presented {len(items)} credential(s)")
 
 
 @main.command()
@@ -222,7 +288,10 @@ def issue_credential_cmd(unsigned: str, key_path: str, suite: str | None, verifi
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify(file: str, did_docs: tuple[str, ...], contexts: tuple[Any, ...], now: datetime | None, clock_skew: float,
            challenge: str | None, domain: str | None, allow_network: bool, as_json: bool) -> None:
-    """Verify a credential or presentation; exit 0 verified, 1 not verified, 2 usage error."""
+    """Verify a credential or presentation (JSON, or a file holding a compact JWS).
+
+    Exit 0 verified, 1 not verified (invalid or undecided), 2 usage error.
+    """
     try:
         data = Path(file).read_bytes()
     except FileNotFoundError:

@@ -25,7 +25,7 @@ from .errors import (
     ResolutionError,
 )
 from .keys import Signer
-from .suites import DEFAULT_ALLOWED, get_suite, suite_for_key
+from .suites import DEFAULT_ALLOWED, get_suite, suite_for_key, suite_for_proof
 
 ALGORITHM_KEY_TYPES = {"EdDSA": "ed25519", "Ed25519": "ed25519", "ES256": "p256", "ES384": "p384"}
 _OPTION_ORDER = ("id", "type", "cryptosuite", "created", "expires", "verificationMethod", "proofPurpose",
@@ -114,25 +114,30 @@ def add_proof(
 
 @dataclass(frozen=True)
 class ProofOutcome:
-    """What became of one proof: ``error`` is None when it verified."""
+    """What became of one proof (or one JWS): no errors when it verified."""
 
     index: int
     proof: Any
     method: VerificationMethod | None
-    error: BpvcError | None
-    # True when the error means "could not decide" (an unresolvable key), not "invalid".
+    errors: tuple[BpvcError, ...] = ()
+    # True when the errors mean "could not decide" (an unresolvable key), not "invalid".
     indeterminate: bool = False
+    warnings: tuple[BpvcError, ...] = ()
+
+    @property
+    def error(self) -> BpvcError | None:
+        return self.errors[0] if self.errors else None
 
     @property
     def verified(self) -> bool:
-        return self.error is None
+        return not self.errors
 
 
 def _set(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def check_proof_options(
+def proof_option_problems(
     proof: Any,
     *,
     expected_purpose: str,
@@ -140,30 +145,43 @@ def check_proof_options(
     challenge: str | None,
     now: dates.Instant,
     clock_skew: float,
-) -> None:
-    """DI §4.4 steps 1–5 plus the created/expires window; raises on the first problem."""
+) -> list[BpvcError]:
+    """DI §4.4 steps 1–5 plus the created/expires window: every problem, not just the first."""
     if not isinstance(proof, dict):
-        raise ParsingError("proof must be a JSON object", json_path="$.proof")
+        return [ParsingError("proof must be a JSON object", json_path="$.proof")]
+    problems: list[BpvcError] = []
     for field in ("type", "verificationMethod", "proofPurpose"):
         if field not in proof:
-            raise ProofError(f"proof has no {field}", json_path=f"$.proof.{field}")
-    if proof["proofPurpose"] != expected_purpose:
-        raise ProofError(f"proofPurpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}",
-                         json_path="$.proof.proofPurpose")
+            problems.append(ProofError(f"proof has no {field}", json_path=f"$.proof.{field}"))
+    if "proofPurpose" in proof and proof["proofPurpose"] != expected_purpose:
+        problems.append(ProofError(f"proofPurpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}",
+                                   json_path="$.proof.proofPurpose"))
     if domain is not None and _set(proof.get("domain")) != _set(domain):
-        raise DomainError(f"proof domain {proof.get('domain')!r} does not match the expected {domain!r}",
-                          json_path="$.proof.domain")
+        problems.append(DomainError(f"proof domain {proof.get('domain')!r} does not match the expected {domain!r}",
+                                    json_path="$.proof.domain"))
     if challenge is not None and proof.get("challenge") != challenge:
-        raise ChallengeError("proof challenge does not match the expected challenge", json_path="$.proof.challenge")
+        problems.append(ChallengeError("proof challenge does not match the expected challenge",
+                                       json_path="$.proof.challenge"))
     skew = dates.Instant(clock_skew)
-    if "created" in proof:
-        created = dates.parse(proof["created"], field="proof created", json_path="$.proof.created")
-        if created > now + skew:
-            raise RangeValueError(f"proof created {proof['created']} is in the future", json_path="$.proof.created")
-    if "expires" in proof:
-        expires = dates.parse(proof["expires"], field="proof expires", json_path="$.proof.expires")
-        if expires < now - skew:
-            raise RangeValueError(f"proof expired at {proof['expires']}", json_path="$.proof.expires")
+    for field in ("created", "expires"):
+        if field not in proof:
+            continue
+        try:
+            moment = dates.parse(proof[field], field=f"proof {field}", json_path=f"$.proof.{field}")
+        except BpvcError as err:
+            problems.append(err)
+            continue
+        if field == "created" and moment > now + skew:
+            problems.append(RangeValueError(f"proof created {proof[field]} is in the future", json_path="$.proof.created"))
+        if field == "expires" and moment < now - skew:
+            problems.append(RangeValueError(f"proof expired at {proof[field]}", json_path="$.proof.expires"))
+    return problems
+
+
+def _indexed(err: BpvcError, index: int, many: bool) -> BpvcError:
+    if many and err.json_path and err.json_path.startswith("$.proof"):
+        err.json_path = err.json_path.replace("$.proof", f"$.proof[{index}]", 1)
+    return err
 
 
 def verify_proofs(
@@ -179,28 +197,30 @@ def verify_proofs(
     allowed_suites: frozenset[str] = DEFAULT_ALLOWED,
     memo: dict[tuple[str, str], Any] | None = None,
 ) -> list[ProofOutcome]:
-    """Verify every Data Integrity proof on ``document``; all must verify for the document to pass."""
+    """Verify every proof on ``document``; all must verify for the document to pass."""
     all_proofs = proofs_of(document)
+    many = len(all_proofs) > 1
     outcomes = []
     for index, proof in enumerate(all_proofs):
+        problems = proof_option_problems(proof, expected_purpose=expected_purpose, domain=domain,
+                                         challenge=challenge, now=now, clock_skew=clock_skew)
         method = None
         try:
-            check_proof_options(proof, expected_purpose=expected_purpose, domain=domain, challenge=challenge,
-                                now=now, clock_skew=clock_skew)
-            if proof.get("type") != "DataIntegrityProof":
-                raise ProofError(f"unsupported proof type {proof.get('type')!r}", json_path="$.proof.type")
-            suite = get_suite(proof.get("cryptosuite"), allowed_suites)
+            suite = suite_for_proof(proof, allowed_suites) if isinstance(proof, dict) else None
+            if suite is not None:
+                problems += suite.shape_problems(proof)
+            if problems or suite is None:
+                raise problems[0]
             matching = _matching_proofs(all_proofs, proof)
             try:
                 method = resolver.resolve(proof["verificationMethod"])
-            except BpvcError as err:
-                outcomes.append(ProofOutcome(index, proof, None, err, isinstance(err, ResolutionError)))
+            except ResolutionError as err:
+                outcomes.append(ProofOutcome(index, proof, None, (_indexed(err, index, many),), True))
                 continue
             suite.verify(_secured_input(document, matching), proof, method.public_key, loader, memo)
         except BpvcError as err:
-            if len(all_proofs) > 1 and err.json_path and err.json_path.startswith("$.proof"):
-                err.json_path = err.json_path.replace("$.proof", f"$.proof[{index}]", 1)
-            outcomes.append(ProofOutcome(index, proof, method, err))
+            errors = problems if problems else [err]
+            outcomes.append(ProofOutcome(index, proof, method, tuple(_indexed(e, index, many) for e in errors)))
             continue
-        outcomes.append(ProofOutcome(index, proof, method, None))
+        outcomes.append(ProofOutcome(index, proof, method))
     return outcomes

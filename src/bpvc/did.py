@@ -136,7 +136,9 @@ def method_from_document(doc: Mapping[str, Any], vm_url: str) -> VerificationMet
                     candidates.append(entry)
     method = next((m for m in candidates if isinstance(m, dict) and _absolute(m.get("id"), doc_id) == vm_url), None)
     if method is None:
-        raise ResolutionError(f"{vm_url} is not listed in the controller document {doc_id}", verification_method=vm_url)
+        # The controller's own document disowns this key (for example a retired did:web key): invalid, not undecided.
+        raise VerificationMethodError(f"{vm_url} is not listed in the controller document {doc_id} (removed or "
+                                      "retired?)", verification_method=vm_url, problem_type=INVALID_VERIFICATION_METHOD)
     controller = method.get("controller")
     if controller != doc_id:
         raise VerificationMethodError(

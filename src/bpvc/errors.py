@@ -71,6 +71,13 @@ class ContextError(BpvcError):
         self.url = url
 
 
+class UnsupportedError(BpvcError):
+    """A securing mechanism or format bpvc does not implement (the outcome is indeterminate)."""
+
+    problem_type = PROOF_VERIFICATION_ERROR
+    title = "Unsupported securing mechanism"
+
+
 class DataLossError(BpvcError):
     """JSON-LD processing would drop or rewrite data (safe mode)."""
 

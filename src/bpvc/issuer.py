@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from . import model
+from . import jose, model
+from .canonicalize import canonicalize
 from .contexts import ContextLoader, default_loader
 from .data_integrity import add_proof
 from .errors import BpvcError
@@ -56,4 +57,20 @@ def issue_credential(
     )
 
 
-__all__ = ["InvalidDocumentError", "issue_credential"]
+def issue_credential_jwt(
+    document: dict[str, Any],
+    signer: Signer,
+    *,
+    loader: ContextLoader | None = None,
+    envelope: bool = False,
+) -> str | dict[str, Any]:
+    """Secure ``document`` as a ``vc+jwt``; with ``envelope`` wrap it as an EnvelopedVerifiableCredential."""
+    problems = model.check_credential(document)
+    if problems:
+        raise InvalidDocumentError(problems)
+    canonicalize(document, loader=loader or default_loader())  # safe mode: refuse what would be dropped
+    token = jose.sign(document, signer, media="vc")
+    return jose.envelope(token) if envelope else token
+
+
+__all__ = ["InvalidDocumentError", "issue_credential", "issue_credential_jwt"]

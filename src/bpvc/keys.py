@@ -31,9 +31,11 @@ KEY_TYPES = ("ed25519", "p256", "p384")
 _EC = {
     "p256": ("ES256", "P-256", ec.SECP256R1(), hashes.SHA256(), 32),
     "p384": ("ES384", "P-384", ec.SECP384R1(), hashes.SHA384(), 48),
+    # verify-only: Catena-X wallets sign VCDM 1.1 JWTs with ES256K
+    "secp256k1": ("ES256K", "secp256k1", ec.SECP256K1(), hashes.SHA256(), 32),
 }
-ALGORITHMS = {"ed25519": "EdDSA", "p256": "ES256", "p384": "ES384"}
-_CRV_TO_TYPE = {"Ed25519": "ed25519", "P-256": "p256", "P-384": "p384"}
+ALGORITHMS = {"ed25519": "EdDSA", "p256": "ES256", "p384": "ES384", "secp256k1": "ES256K"}
+_CRV_TO_TYPE = {"Ed25519": "ed25519", "P-256": "p256", "P-384": "p384", "secp256k1": "secp256k1"}
 
 PublicKeyObject = ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey
 PrivateKeyObject = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
@@ -222,9 +224,11 @@ def _b64(jwk: dict[str, object], member: str) -> bytes:
 
 def _jwk_key_type(jwk: dict[str, object]) -> str:
     kty, crv = jwk.get("kty"), jwk.get("crv")
-    if (kty, crv) in (("OKP", "Ed25519"), ("EC", "P-256"), ("EC", "P-384")):
+    if (kty, crv) in (("OKP", "Ed25519"), ("EC", "P-256"), ("EC", "P-384"), ("EC", "secp256k1")):
         return _CRV_TO_TYPE[str(crv)]
-    raise MalformedError(f"unsupported JWK key (kty={kty!r}, crv={crv!r}); expected Ed25519, P-256 or P-384")
+    raise MalformedError(
+        f"unsupported JWK key (kty={kty!r}, crv={crv!r}); expected Ed25519, P-256, P-384 or secp256k1"
+    )
 
 
 # --- encrypted private keys: a compact JWE (RFC 7516) with PBES2-HS512+A256KW / A256GCM -------------

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from . import did
 from .errors import KeyFileError, MalformedError
@@ -23,6 +24,7 @@ from .keys import (
     PUBLIC_MULTIKEY,
     KeyPair,
     encrypt_jwk,
+    load_key,
     write_private,
     write_public,
 )
@@ -79,6 +81,117 @@ def generate(out: Path, key_type: str, controller: str, *, passphrase: str | Non
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return key
+
+
+HISTORY = "key-history.json"
+ROTATED = "rotated"
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KeyFileError(f"{path} does not exist") from None
+    except (OSError, ValueError) as err:
+        raise KeyFileError(f"{path} cannot be read: {err}") from None
+
+
+def _history(directory: Path, doc: dict[str, Any]) -> dict[str, list[str]]:
+    path = directory / HISTORY
+    if path.exists():
+        data = _read_json(path)
+        return {"issued": list(data.get("issued", [])), "retired": list(data.get("retired", []))}
+    return {"issued": [m["id"] for m in doc.get("verificationMethod", []) if isinstance(m, dict)], "retired": []}
+
+
+def _next_number(history: dict[str, list[str]]) -> int:
+    numbers = [int(i.rsplit("#key-", 1)[1]) for i in history["issued"] if i.rsplit("#key-", 1)[-1].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+def _replace_directory(directory: Path, build: Any) -> None:
+    """Apply ``build(staging)`` to a copy of ``directory`` and swap it in, so a failure changes nothing."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.resolve().parent))
+    shutil.rmtree(staging)
+    shutil.copytree(directory, staging)
+    backup = staging.with_name(staging.name + ".old")
+    try:
+        build(staging)
+        os.replace(directory, backup)
+        os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if backup.exists() and not directory.exists():
+            os.replace(backup, directory)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def rotate(directory: Path, *, key_type: str | None = None, passphrase: str | None = None) -> KeyPair:
+    """Add a new did:web key and make it the signing key; the old one stays listed for verification only.
+
+    The old key keeps its place under ``assertionMethod`` so credentials it signed still verify,
+    leaves ``authentication``, and its private key moves to ``rotated/``. Key ids are never reused.
+    """
+    current = load_key(directory, passphrase=passphrase)
+    doc_path = directory / DID_DOCUMENT
+    if not doc_path.exists():
+        raise KeyFileError(f"{directory} has no {DID_DOCUMENT}: only did:web keys can be rotated "
+                           "(a did:key is its key; make a new one instead)")
+    doc = _read_json(doc_path)
+    history = _history(directory, doc)
+    controller = str(doc.get("id"))
+    new = KeyPair.generate(key_type or current.key_type)
+    new = new.with_verification_method(f"{controller}#key-{_next_number(history)}")
+    history["issued"].append(new.verification_method)
+    doc["verificationMethod"] = list(doc.get("verificationMethod", [])) + [multikey_method(new)]
+    doc["assertionMethod"] = list(doc.get("assertionMethod", [])) + [new.verification_method]
+    doc["authentication"] = [new.verification_method]
+
+    def build(staging: Path) -> None:
+        (staging / ROTATED).mkdir(mode=0o700, exist_ok=True)
+        old_name = current.verification_method.rsplit("#", 1)[-1]
+        for name in (PRIVATE_JWK, PRIVATE_JWE):
+            if (staging / name).exists():
+                os.replace(staging / name, staging / ROTATED / f"{old_name}.{name}")
+        if passphrase:
+            write_private(staging / PRIVATE_JWE, encrypt_jwk(new.private_jwk(), passphrase))
+        else:
+            write_private(staging / PRIVATE_JWK, _json(new.private_jwk()))
+        write_public(staging / PUBLIC_JWK, {**new.public_key.jwk(), "kid": new.verification_method, "alg": new.algorithm})
+        write_public(staging / PUBLIC_MULTIKEY, {"@context": did.MULTIKEY_CONTEXT, **multikey_method(new)})
+        write_public(staging / DID_DOCUMENT, doc)
+        write_public(staging / HISTORY, history)
+
+    _replace_directory(directory, build)
+    return new
+
+
+def retire(directory: Path, key_id: str, *, passphrase: str | None = None) -> None:
+    """Remove a rotated key from the DID document; credentials it signed stop verifying."""
+    doc = _read_json(directory / DID_DOCUMENT)
+    controller = str(doc.get("id"))
+    key_id = key_id if "#" in key_id else f"{controller}#{key_id}"
+    if load_key(directory, passphrase=passphrase).verification_method == key_id:
+        raise KeyFileError(f"{key_id} is the current signing key; rotate first, then retire it")
+    ids = [m.get("id") for m in doc.get("verificationMethod", []) if isinstance(m, dict)]
+    if key_id not in ids:
+        raise KeyFileError(f"{key_id} is not in {directory / DID_DOCUMENT}")
+    history = _history(directory, doc)
+    history["retired"].append(key_id)
+    doc["verificationMethod"] = [m for m in doc["verificationMethod"] if m.get("id") != key_id]
+    for rel in did.RELATIONSHIPS:
+        if rel in doc:
+            doc[rel] = [r for r in doc[rel] if (r.get("id") if isinstance(r, dict) else r) != key_id]
+
+    def build(staging: Path) -> None:
+        fragment = key_id.rsplit("#", 1)[-1]
+        for name in (PRIVATE_JWK, PRIVATE_JWE):
+            (staging / ROTATED / f"{fragment}.{name}").unlink(missing_ok=True)
+        write_public(staging / DID_DOCUMENT, doc)
+        write_public(staging / HISTORY, history)
+
+    _replace_directory(directory, build)
 
 
 def _json(data: object) -> str:

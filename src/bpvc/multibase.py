@@ -74,6 +74,7 @@ PUBLIC_CODECS: dict[str, tuple[bytes, tuple[int, ...]]] = {
     "ed25519": (b"\xed\x01", (32,)),
     "p256": (b"\x80\x24", (33,)),
     "p384": (b"\x81\x24", (49,)),
+    "secp256k1": (b"\xe7\x01", (33,)),
 }
 SECRET_CODECS: dict[str, tuple[bytes, tuple[int, ...]]] = {
     # The DI test suite's own Ed25519 secrets are seed||public (64 bytes).

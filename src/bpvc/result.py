@@ -39,12 +39,16 @@ class Check:
     outcome: Outcome
     problems: tuple[Problem, ...] = ()
     detail: str = ""
+    # things worth knowing that do not change the outcome
+    warnings: tuple[Problem, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "outcome": self.outcome.value,
                                "problems": [p.to_dict() for p in self.problems]}
         if self.detail:
             out["detail"] = self.detail
+        if self.warnings:
+            out["warnings"] = [w.to_dict() for w in self.warnings]
         return out
 
 

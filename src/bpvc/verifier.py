@@ -1,9 +1,13 @@
 """The verifier: runs every check on a credential or presentation and reports each one.
 
 A :class:`Verifier` is built once from its policy (contexts, DID documents, allowed
-suites, clock skew, network opt-in) and is immutable and safe to share between
-threads. ``verify`` never raises for bad input: it returns a
+suites and algorithms, clock skew, network opt-in) and is immutable and safe to share
+between threads. ``verify`` never raises for bad input: it returns a
 :class:`~bpvc.result.VerificationResult` that separates *invalid* from *could not decide*.
+
+Inputs: a credential or presentation as a dict or JSON text (Data Integrity proofs,
+including legacy Ed25519Signature2020 / JsonWebSignature2020), a compact JWS (``vc+jwt``,
+``vp+jwt``, or a VCDM 1.1 JWT), or an Enveloped credential or presentation.
 """
 
 from __future__ import annotations
@@ -14,32 +18,42 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import dates, model
-from .canonicalize import DEFAULT_MAX_GROUP, DEFAULT_MAX_WORK, canonicalize
+from . import dates, jose, model
+from .canonicalize import DEFAULT_MAX_WORK, canonicalize
 from .contexts import ContextLoader
 from .data_integrity import ProofOutcome, proofs_of, verify_proofs
 from .did import Resolver
 from .errors import (
     BpvcError,
+    ChallengeError,
     ContextError,
+    DomainError,
     MalformedError,
     ParsingError,
+    ProofError,
     RangeValueError,
+    ResolutionError,
+    UnsupportedError,
     VerificationMethodError,
 )
 from .fetch import Fetcher
+from .legacy_jwt import from_legacy_claims
 from .result import Check, Outcome, Problem, VerificationResult
-from .suites import DEFAULT_ALLOWED, SUITES
+from .suites import ALL_SUITES, DEFAULT_ALLOWED
 
 DEFAULT_CLOCK_SKEW = 300.0
 CHECK_NAMES = ("structure", "contexts", "proof", "key_ownership", "validity", "status", "schema", "trust")
+# JWT claims of the JOSE layer: the JWS signature covers them, so the JSON-LD check leaves them out
+# (some, like jti and nonce, no context defines; aud is often a bare host name).
+_JWT_CLAIMS = ("jti", "nonce", "aud", "iat", "nbf", "exp", "cnf")
 
 
 def _failed(name: str, errors: list[BpvcError], outcome: Outcome = Outcome.FAILED) -> Check:
     return Check(name, outcome, tuple(Problem.from_error(e) for e in errors))
 
 
-def _parse_input(data: Any) -> dict[str, Any]:
+def _parse_input(data: Any) -> dict[str, Any] | str:
+    """A dict for JSON input, a string for a compact JWS."""
     if isinstance(data, Mapping):
         return dict(data)
     if isinstance(data, bytes):
@@ -48,14 +62,17 @@ def _parse_input(data: Any) -> dict[str, Any]:
         except UnicodeDecodeError:
             raise ParsingError("input is not UTF-8 text") from None
     if isinstance(data, str):
+        if jose.looks_like_jws(data):
+            return data.strip()
         try:
             parsed = json.loads(data)
         except json.JSONDecodeError as err:
-            raise ParsingError(f"input is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+            raise ParsingError(f"input is neither JSON nor a compact JWS: {err.msg} at line {err.lineno} "
+                               f"column {err.colno}") from None
         if not isinstance(parsed, dict):
-            raise ParsingError("input must be a JSON object (a credential or a presentation)")
+            raise ParsingError("input must be a JSON object (a credential or a presentation) or a compact JWS")
         return parsed
-    raise ParsingError(f"cannot verify a {type(data).__name__}; pass a dict or JSON text")
+    raise ParsingError(f"cannot verify a {type(data).__name__}; pass a dict, JSON text or a compact JWS")
 
 
 class Verifier:
@@ -69,16 +86,21 @@ class Verifier:
         did_documents: Mapping[str, Mapping[str, Any]] | None = None,
         fetcher: Fetcher | None = None,
         allowed_suites: frozenset[str] | set[str] = DEFAULT_ALLOWED,
+        allowed_algorithms: frozenset[str] | set[str] = jose.LEGACY_ALLOWED_ALGORITHMS,
         clock_skew: float = DEFAULT_CLOCK_SKEW,
         require_status: bool = True,
         max_canonicalization_work: int = DEFAULT_MAX_WORK,
     ) -> None:
-        unknown = set(allowed_suites) - set(SUITES)
+        unknown = set(allowed_suites) - set(ALL_SUITES)
         if unknown:
             raise ValueError(f"unknown cryptosuite(s) in allowed_suites: {', '.join(sorted(unknown))}")
+        bad_algs = set(allowed_algorithms) - set(jose.JOSE_ALGORITHMS)
+        if bad_algs:
+            raise ValueError(f"unsupported JOSE algorithm(s): {', '.join(sorted(bad_algs))}")
         self._loader = ContextLoader(contexts, pins=context_pins)
         self._resolver = Resolver(did_documents, fetcher=fetcher)
         self._allowed_suites = frozenset(allowed_suites)
+        self._allowed_algorithms = frozenset(allowed_algorithms)
         self._clock_skew = float(clock_skew)
         self._require_status = require_status
         self._max_work = max_canonicalization_work
@@ -99,33 +121,61 @@ class Verifier:
         challenge: str | None = None,
         domain: str | list[str] | None = None,
     ) -> VerificationResult:
-        """Verify a credential or presentation given as a dict or JSON text."""
+        """Verify a credential or presentation given as a dict, JSON text or compact JWS."""
         instant = dates.from_datetime(now or dates.now_instant())
         try:
-            document = _parse_input(data)
+            parsed = _parse_input(data)
         except BpvcError as err:
             return VerificationResult((_failed("structure", [err]),), None)
         try:
-            if "VerifiablePresentation" in model.types_of(document):
-                return self._verify_presentation(document, instant, challenge, domain)
-            return self._verify_credential(document, instant)
+            return self._dispatch(parsed, instant, challenge, domain)
         except Exception as err:  # a last guard: verification must never raise for bad input
             problem = MalformedError(f"verification stopped on unexpected input: {type(err).__name__}: {err}")
-            return VerificationResult((_failed("structure", [problem], Outcome.INDETERMINATE),), document)
+            return VerificationResult((_failed("structure", [problem], Outcome.INDETERMINATE),),
+                                      parsed if isinstance(parsed, dict) else None)
+
+    def _dispatch(self, parsed: dict[str, Any] | str, now: dates.Instant, challenge: str | None,
+                  domain: str | list[str] | None) -> VerificationResult:
+        if isinstance(parsed, str):
+            return self._verify_jws(parsed, now, challenge, domain)
+        try:
+            enveloped = jose.unwrap_envelope(parsed)
+        except UnsupportedError as err:
+            return VerificationResult((_failed("proof", [err], Outcome.INDETERMINATE),), parsed)
+        except BpvcError as err:
+            return VerificationResult((_failed("structure", [err]),), parsed)
+        if enveloped is not None:
+            return self._verify_jws(enveloped[1], now, challenge, domain, expected_media=enveloped[0])
+        if "VerifiablePresentation" in model.types_of(parsed):
+            return self._verify_presentation(parsed, now, challenge, domain)
+        return self._verify_credential(parsed, now)
 
     # -- credentials ---------------------------------------------------------------------------
 
-    def _verify_credential(self, document: dict[str, Any], now: dates.Instant) -> VerificationResult:
+    def _verify_credential(self, document: dict[str, Any], now: dates.Instant, *,
+                           secured_by: ProofOutcome | None = None, jwt_claims: dict[str, Any] | None = None,
+                           self_asserted_by: str | None = None) -> VerificationResult:
+        """All credential checks. ``secured_by`` is a JWS outcome (VC-JOSE) instead of embedded proofs."""
         checks = [self._structure(model.check_credential(document))]
         memo: dict[tuple[str, str], Any] = {}
         checks.append(self._contexts(document, memo))
-        outcomes = verify_proofs(
-            document, resolver=self._resolver, loader=self._loader, expected_purpose="assertionMethod", now=now,
-            clock_skew=self._clock_skew, allowed_suites=self._allowed_suites, memo=memo,
-        ) if proofs_of(document) else []
-        checks.append(self._proof_check(outcomes))
-        checks.append(self._key_ownership(outcomes, model.issuer_id(document), "assertionMethod", "issuer"))
-        checks.append(self._validity(document, now))
+        if secured_by is not None:
+            outcomes = [secured_by]
+        elif proofs_of(document):
+            outcomes = verify_proofs(
+                document, resolver=self._resolver, loader=self._loader, expected_purpose="assertionMethod",
+                now=now, clock_skew=self._clock_skew, allowed_suites=self._allowed_suites, memo=memo,
+            )
+        else:
+            outcomes = []
+        if not outcomes and self_asserted_by is not None:
+            checks.append(Check("proof", Outcome.PASSED,
+                                detail=f"self-asserted by the holder {self_asserted_by}; secured by the presentation's proof"))
+            checks.append(Check("key_ownership", Outcome.PASSED, detail="the issuer is the presentation's holder"))
+        else:
+            checks.append(self._proof_check(outcomes))
+            checks.append(self._key_ownership(outcomes, model.issuer_id(document), "assertionMethod", "issuer"))
+        checks.append(self._validity(document, now, jwt_claims))
         checks.append(self._status(document))
         checks.append(self._schema(document))
         checks.append(Check("trust", Outcome.SKIPPED, detail="no trust policy: any issuer whose key checks out"))
@@ -135,7 +185,7 @@ class Verifier:
         return _failed("structure", problems) if problems else Check("structure", Outcome.PASSED)
 
     def _contexts(self, document: dict[str, Any], memo: dict[tuple[str, str], Any]) -> Check:
-        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        unsecured = {k: v for k, v in document.items() if k != "proof" and k not in _JWT_CLAIMS}
         try:
             canonicalize(unsecured, loader=self._loader, memo=memo, max_work=self._max_work)
         except ContextError as err:
@@ -147,14 +197,17 @@ class Verifier:
     def _proof_check(self, outcomes: list[ProofOutcome]) -> Check:
         if not outcomes:
             return _failed("proof", [MalformedError("the document has no proof", json_path="$.proof")])
-        failed = [o for o in outcomes if o.error is not None and not isinstance(o.error, VerificationMethodError)]
+        warnings = tuple(Problem.from_error(w) for o in outcomes for w in o.warnings)
+        failed = [o for o in outcomes if o.errors and not isinstance(o.error, VerificationMethodError)]
         if failed:
             undecided = all(o.indeterminate or isinstance(o.error, ContextError) for o in failed)
-            return _failed("proof", [o.error for o in failed if o.error is not None],
-                           Outcome.INDETERMINATE if undecided else Outcome.FAILED)
-        if any(o.error is not None for o in outcomes):
-            return Check("proof", Outcome.FAILED, detail="a proof's verification method is unusable (see key_ownership)")
-        return Check("proof", Outcome.PASSED, detail=f"{len(outcomes)} proof(s) verified")
+            return Check("proof", Outcome.INDETERMINATE if undecided else Outcome.FAILED,
+                         tuple(Problem.from_error(e) for o in failed for e in o.errors), warnings=warnings)
+        if any(o.errors for o in outcomes):
+            return Check("proof", Outcome.FAILED, detail="a proof's verification method is unusable (see key_ownership)",
+                         warnings=warnings)
+        kind = "JWS" if outcomes[0].index < 0 else f"{len(outcomes)} proof(s)"
+        return Check("proof", Outcome.PASSED, detail=f"{kind} verified", warnings=warnings)
 
     def _key_ownership(self, outcomes: list[ProofOutcome], controller: str | None, purpose: str, role: str) -> Check:
         if not outcomes:
@@ -162,30 +215,36 @@ class Verifier:
         errors: list[BpvcError] = []
         for o in outcomes:
             if isinstance(o.error, VerificationMethodError):
-                errors.append(o.error)
+                errors.extend(o.errors)
             elif o.method is not None and purpose not in o.method.relationships:
+                path = "$.header.kid" if o.index < 0 else f"$.proof[{o.index}].verificationMethod"
                 errors.append(VerificationMethodError(
                     f"{o.method.id} is not authorized for {purpose} by its controller {o.method.controller}",
-                    verification_method=o.method.id, json_path=f"$.proof[{o.index}].verificationMethod"))
+                    verification_method=o.method.id, json_path=path))
         if errors:
             return _failed("key_ownership", errors)
         verified = [o for o in outcomes if o.verified and o.method is not None]
         if not verified:
             outcome = Outcome.INDETERMINATE if any(o.indeterminate for o in outcomes) else Outcome.SKIPPED
             return Check("key_ownership", outcome, detail="no proof verified, so no key could be checked")
+        if controller is None and role == "holder":
+            signers = ", ".join(sorted({o.method.controller for o in verified}))  # type: ignore[union-attr]
+            return Check("key_ownership", Outcome.PASSED, detail=f"the presentation names no holder; presented by {signers}")
         if controller is None:
             return _failed("key_ownership", [MalformedError(f"the document names no {role}")])
         if any(o.method.controller == controller for o in verified):  # type: ignore[union-attr]
-            return Check("key_ownership", Outcome.PASSED, detail=f"signed with a key controlled by the {role} {controller}")
+            key = next(o.method.id for o in verified if o.method.controller == controller)  # type: ignore[union-attr]
+            return Check("key_ownership", Outcome.PASSED, detail=f"signed with {key}, controlled by the {role}")
         signers = ", ".join(sorted({o.method.controller for o in verified}))  # type: ignore[union-attr]
         return _failed("key_ownership", [VerificationMethodError(
             f"no proof was made with a key controlled by the {role} {controller} (signed by {signers})",
             json_path="$.proof.verificationMethod")])
 
-    def _validity(self, document: dict[str, Any], now: dates.Instant) -> Check:
+    def _validity(self, document: dict[str, Any], now: dates.Instant, jwt_claims: dict[str, Any] | None) -> Check:
         version = "1.1" if model.version_of_or_none(document) == "1.1" else "2.0"
         start_field, end_field = ("issuanceDate", "expirationDate") if version == "1.1" else ("validFrom", "validUntil")
         skew = dates.Instant(self._clock_skew)
+        errors: list[BpvcError] = []
         try:
             start = dates.parse(document[start_field], field=start_field, require_offset=version == "2.0",
                                 json_path=f"$.{start_field}") if start_field in document else None
@@ -194,10 +253,12 @@ class Verifier:
         except BpvcError as err:
             return _failed("validity", [err])
         if start is not None and now + skew < start:
-            return _failed("validity", [RangeValueError(f"not valid before {document[start_field]}",
-                                                        json_path=f"$.{start_field}")])
+            errors.append(RangeValueError(f"not valid before {document[start_field]}", json_path=f"$.{start_field}"))
         if end is not None and now - skew > end:
-            return _failed("validity", [RangeValueError(f"expired at {document[end_field]}", json_path=f"$.{end_field}")])
+            errors.append(RangeValueError(f"expired at {document[end_field]}", json_path=f"$.{end_field}"))
+        errors += _jwt_time_problems(jwt_claims or {}, now, skew)
+        if errors:
+            return _failed("validity", errors)
         if start is None and end is None:
             return Check("validity", Outcome.PASSED, detail="no validity period: valid indefinitely")
         return Check("validity", Outcome.PASSED)
@@ -216,32 +277,145 @@ class Verifier:
             return Check("schema", Outcome.SKIPPED, detail="the credential names no credentialSchema")
         return Check("schema", Outcome.SKIPPED, detail="credentialSchema validation is not available in this version")
 
+    # -- JOSE ------------------------------------------------------------------------------------
+
+    def _verify_jws(self, token: str, now: dates.Instant, challenge: str | None, domain: str | list[str] | None,
+                    expected_media: str | None = None) -> VerificationResult:
+        try:
+            decoded = jose.decode(token)
+        except BpvcError as err:
+            return VerificationResult((_failed("structure", [err]),), None)
+        payload = decoded.payload
+        if decoded.header.get("typ") in (None, "JWT") and ("vc" in payload or "vp" in payload):
+            return self._verify_legacy_jwt(decoded, now, challenge, domain)
+        media = expected_media or ("vp" if decoded.header.get("typ") == "vp+jwt" else "vc")
+        if media == "vp":
+            outcome = self._jws_outcome(decoded, "vp", jose.holder_of(payload), now)
+            return self._verify_presentation(payload, now, challenge, domain, secured_by=outcome, jwt_claims=payload)
+        outcome = self._jws_outcome(decoded, "vc", model.issuer_id(payload), now)
+        return self._verify_credential(payload, now, secured_by=outcome, jwt_claims=payload)
+
+    def _jws_outcome(self, decoded: jose.DecodedJws, media: str, party: str | None, now: dates.Instant,
+                     *, legacy: bool = False) -> ProofOutcome:
+        """One JWS as a proof outcome (index -1), so proof and key-ownership checks treat it like a proof."""
+        warnings: list[BpvcError] = []
+        try:
+            if legacy:
+                jose.check_legacy_header(decoded, self._allowed_algorithms)
+            else:
+                jose.check_header(decoded, media, self._allowed_algorithms)
+            iss = decoded.payload.get("iss")
+            if iss is not None and iss != party:
+                raise ProofError(f"JWT iss {iss!r} is not the {'issuer' if media == 'vc' else 'holder'} {party!r}",
+                                 json_path="$.iss")
+            iat = decoded.payload.get("iat")
+            if iat is not None and not isinstance(iat, (int, float)):
+                warnings.append(MalformedError(f"JWT iat {iat!r} is not a NumericDate; it was ignored", json_path="$.iat"))
+            elif iat is not None and dates.Instant(iat) > now + dates.Instant(self._clock_skew):
+                raise RangeValueError("JWT iat is in the future", json_path="$.iat")
+            method = jose.verify_jws(decoded, party, self._resolver)
+        except ResolutionError as err:
+            return ProofOutcome(-1, decoded.header, None, (err,), True, tuple(warnings))
+        except BpvcError as err:
+            return ProofOutcome(-1, decoded.header, None, (err,), False, tuple(warnings))
+        return ProofOutcome(-1, decoded.header, method, (), False, tuple(warnings))
+
+    def _verify_legacy_jwt(self, decoded: jose.DecodedJws, now: dates.Instant, challenge: str | None,
+                           domain: str | list[str] | None) -> VerificationResult:
+        try:
+            document, media = from_legacy_claims(decoded.payload)
+        except BpvcError as err:
+            return VerificationResult((_failed("structure", [err]),), decoded.payload)
+        party = model.issuer_id(document) if media == "vc" else jose.holder_of(document)
+        outcome = self._jws_outcome(decoded, media, party, now, legacy=True)
+        if media == "vp":
+            return self._verify_presentation(document, now, challenge, domain, secured_by=outcome,
+                                             jwt_claims=decoded.payload)
+        return self._verify_credential(document, now, secured_by=outcome, jwt_claims=decoded.payload)
+
     # -- presentations -------------------------------------------------------------------------
 
     def _verify_presentation(self, document: dict[str, Any], now: dates.Instant, challenge: str | None,
-                             domain: str | list[str] | None) -> VerificationResult:
+                             domain: str | list[str] | None, *, secured_by: ProofOutcome | None = None,
+                             jwt_claims: dict[str, Any] | None = None) -> VerificationResult:
         checks = [self._structure(model.check_presentation(document))]
         memo: dict[tuple[str, str], Any] = {}
         checks.append(self._contexts(document, memo))
-        holder = document.get("holder")
-        holder_id = holder.get("id") if isinstance(holder, dict) else holder
-        outcomes = verify_proofs(
-            document, resolver=self._resolver, loader=self._loader, expected_purpose="authentication", now=now,
-            clock_skew=self._clock_skew, domain=domain, challenge=challenge, allowed_suites=self._allowed_suites,
-            memo=memo,
-        ) if proofs_of(document) else []
+        holder = jose.holder_of(document)
+        if secured_by is not None:
+            outcomes = [_with_binding(secured_by, jwt_claims or {}, challenge, domain)]
+        elif proofs_of(document):
+            outcomes = verify_proofs(
+                document, resolver=self._resolver, loader=self._loader, expected_purpose="authentication", now=now,
+                clock_skew=self._clock_skew, domain=domain, challenge=challenge, allowed_suites=self._allowed_suites,
+                memo=memo,
+            )
+        else:
+            outcomes = []
         if outcomes:
             checks.append(self._proof_check(outcomes))
-            checks.append(self._key_ownership(outcomes, holder_id if isinstance(holder_id, str) else None,
-                                              "authentication", "holder"))
+            checks.append(self._key_ownership(outcomes, holder, "authentication", "holder"))
         else:
             checks.append(Check("proof", Outcome.SKIPPED, detail="the presentation has no proof"))
-        creds = document.get("verifiableCredential", [])
+        if jwt_claims:
+            checks.append(self._validity({}, now, jwt_claims))
+        holder_proven = bool(outcomes) and all(c.outcome is Outcome.PASSED for c in checks
+                                               if c.name in ("proof", "key_ownership"))
         results = []
+        creds = document.get("verifiableCredential", [])
         for item in creds if isinstance(creds, list) else [creds]:
-            if isinstance(item, dict) and "EnvelopedVerifiableCredential" not in model.types_of(item):
-                results.append(self._verify_credential(item, now))
+            if isinstance(item, str) and jose.looks_like_jws(item):  # VCDM 1.1 JWT VPs carry JWT strings
+                results.append(self._verify_jws(item, now, None, None, expected_media="vc"))
+            elif isinstance(item, dict):
+                results.append(self._verify_embedded(item, now, holder if holder_proven else None))
         return VerificationResult(tuple(checks), document, "presentation", tuple(results))
+
+    def _verify_embedded(self, item: dict[str, Any], now: dates.Instant, proven_holder: str | None) -> VerificationResult:
+        try:
+            enveloped = jose.unwrap_envelope(item)
+        except UnsupportedError as err:
+            return VerificationResult((_failed("proof", [err], Outcome.INDETERMINATE),), item)
+        except BpvcError as err:
+            return VerificationResult((_failed("structure", [err]),), item)
+        if enveloped is not None:
+            return self._verify_jws(enveloped[1], now, None, None, expected_media=enveloped[0])
+        self_asserted = proven_holder if (not proofs_of(item) and proven_holder is not None
+                                          and model.issuer_id(item) == proven_holder) else None
+        return self._verify_credential(item, now, self_asserted_by=self_asserted)
+
+
+def _with_binding(outcome: ProofOutcome, claims: dict[str, Any], challenge: str | None,
+                  domain: str | list[str] | None) -> ProofOutcome:
+    """A vp+jwt binds challenge and domain through the ``nonce`` and ``aud`` claims."""
+    errors = list(outcome.errors)
+    if challenge is not None and claims.get("nonce") != challenge:
+        errors.append(ChallengeError("JWT nonce does not match the expected challenge", json_path="$.nonce"))
+    if domain is not None:
+        audience = claims.get("aud")
+        audience = audience if isinstance(audience, list) else [audience]
+        wanted = domain if isinstance(domain, list) else [domain]
+        if not set(wanted) <= set(audience):
+            errors.append(DomainError(f"JWT aud {claims.get('aud')!r} does not include the expected domain {domain!r}",
+                                      json_path="$.aud"))
+    if errors == list(outcome.errors):
+        return outcome
+    return ProofOutcome(outcome.index, outcome.proof, outcome.method, tuple(errors), False, outcome.warnings)
+
+
+def _jwt_time_problems(claims: dict[str, Any], now: dates.Instant, skew: dates.Instant) -> list[BpvcError]:
+    """``nbf``/``exp`` bound the JWS's lifetime; non-numeric values fail closed."""
+    problems: list[BpvcError] = []
+    for claim in ("nbf", "exp"):
+        if claim not in claims:
+            continue
+        value = claims[claim]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(MalformedError(f"JWT {claim} must be a NumericDate, found {value!r}", json_path=f"$.{claim}"))
+        elif claim == "nbf" and dates.Instant(value) > now + skew:
+            problems.append(RangeValueError("the JWT is not valid yet (nbf)", json_path="$.nbf"))
+        elif claim == "exp" and dates.Instant(value) < now - skew:
+            problems.append(RangeValueError("the JWT has expired (exp)", json_path="$.exp"))
+    return problems
 
 
 __all__ = ["CHECK_NAMES", "DEFAULT_CLOCK_SKEW", "Verifier"]

@@ -13,7 +13,7 @@ from .. import multibase
 from ..canonicalize import canonicalize
 from ..contexts import ContextLoader
 from ..dates import parse as parse_date
-from ..errors import MalformedError, ProofError, ProofGenerationError, SignatureError
+from ..errors import BpvcError, MalformedError, ProofError, ProofGenerationError, SignatureError
 from ..keys import PublicKey, Signer
 
 
@@ -22,12 +22,18 @@ class Cryptosuite:
 
     name: ClassVar[str]
     proof_type: ClassVar[str] = "DataIntegrityProof"
+    # the proof member that carries the signature
+    value_field: ClassVar[str] = "proofValue"
     key_types: ClassVar[tuple[str, ...]]
     # the key type a suite picks when the caller names no other
     default_key_type: ClassVar[str]
 
     def hash_name(self, key_type: str) -> str:
         return "sha256"
+
+    def shape_problems(self, proof: dict[str, Any]) -> list[BpvcError]:
+        """Defects visible without keys or canonicalization (reported alongside the options' problems)."""
+        return []
 
     def check_key(self, key_type: str) -> None:
         if key_type not in self.key_types:
@@ -42,7 +48,7 @@ class Cryptosuite:
         for field in ("created", "expires"):
             if field in proof:
                 parse_date(proof[field], field=f"proof {field}", json_path=f"$.proof.{field}")
-        config = {k: v for k, v in proof.items() if k != "proofValue"}
+        config = {k: v for k, v in proof.items() if k != self.value_field}
         if "@context" in document:
             config["@context"] = document["@context"]
         return config

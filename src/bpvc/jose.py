@@ -1,0 +1,214 @@
+"""VC-JOSE: credentials and presentations as compact JWS (``vc+jwt``, ``vp+jwt``), and VCDM 1.1 JWTs.
+
+Signing builds the JWS itself so any :class:`~bpvc.keys.Signer` (a KMS key too) can sign;
+verification goes through PyJWT's JWS layer with an explicit algorithm allowlist, after
+bpvc has checked the header (``typ``, ``cty``, ``crit``) and resolved the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import jwt
+from jwt.exceptions import InvalidSignatureError, InvalidTokenError
+
+from . import model, multibase
+from .did import Resolver, VerificationMethod, method_from_document
+from .errors import (
+    BpvcError,
+    MalformedError,
+    ParsingError,
+    ProofError,
+    SignatureError,
+    UnsupportedError,
+    VerificationMethodError,
+)
+from .keys import PublicKey, Signer
+
+# JOSE algorithm -> the key type it needs. Never "none", never HMAC.
+JOSE_ALGORITHMS = {"EdDSA": "ed25519", "Ed25519": "ed25519", "ES256": "p256", "ES384": "p384", "ES256K": "secp256k1"}
+DEFAULT_ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES384"})
+LEGACY_ALLOWED_ALGORITHMS = DEFAULT_ALLOWED_ALGORITHMS | {"ES256K"}
+ENVELOPE_PREFIXES = {"vc": "data:application/vc+jwt,", "vp": "data:application/vp+jwt,"}
+
+
+@dataclass(frozen=True)
+class DecodedJws:
+    """A compact JWS split and parsed, not yet verified."""
+
+    token: str
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    warnings: list[BpvcError] = field(default_factory=list)
+
+
+def looks_like_jws(text: str) -> bool:
+    parts = text.strip().split(".")
+    return len(parts) == 3 and all(parts[:2]) and text.strip()[:2] == "ey"
+
+
+def decode(token: str) -> DecodedJws:
+    """Split a compact JWS and parse its header and payload (no signature check)."""
+    token = token.strip()
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ParsingError("not a compact JWS (expected three dot-separated parts)")
+    try:
+        header = json.loads(multibase.b64url_decode(parts[0]))
+        payload = json.loads(multibase.b64url_decode(parts[1]))
+    except (MalformedError, ValueError) as err:
+        raise ParsingError(f"JWS header or payload is not base64url JSON: {err}") from None
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise ParsingError("JWS header and payload must be JSON objects")
+    return DecodedJws(token, header, payload)
+
+
+def sign(document: dict[str, Any], signer: Signer, *, media: str = "vc", claims: dict[str, Any] | None = None) -> str:
+    """Secure ``document`` as ``vc+jwt`` (or ``vp+jwt``); the payload is the document itself."""
+    if signer.algorithm not in DEFAULT_ALLOWED_ALGORITHMS:
+        raise ProofError(f"JOSE algorithm {signer.algorithm!r} is not supported for signing")
+    header = {"alg": signer.algorithm, "typ": f"{media}+jwt", "cty": media, "kid": signer.verification_method}
+    payload = dict(document)
+    issuer = model.issuer_id(document) if media == "vc" else holder_of(document)
+    if issuer:
+        payload["iss"] = issuer
+    payload.update(claims or {})
+    signing_input = ".".join(
+        multibase.b64url_encode(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode())
+        for part in (header, payload)
+    )
+    return signing_input + "." + multibase.b64url_encode(signer.sign(signing_input.encode("ascii")))
+
+
+def envelope(token: str, media: str = "vc") -> dict[str, Any]:
+    """An EnvelopedVerifiableCredential (or Presentation) carrying ``token`` in a data: URL."""
+    kind = "EnvelopedVerifiableCredential" if media == "vc" else "EnvelopedVerifiablePresentation"
+    return {"@context": "https://www.w3.org/ns/credentials/v2", "id": ENVELOPE_PREFIXES[media] + token, "type": kind}
+
+
+def unwrap_envelope(document: dict[str, Any]) -> tuple[str, str] | None:
+    """``(media, token)`` when ``document`` is an enveloped credential or presentation, else None."""
+    types = model.types_of(document)
+    if "EnvelopedVerifiableCredential" not in types and "EnvelopedVerifiablePresentation" not in types:
+        return None
+    ident = document.get("id")
+    for media, prefix in ENVELOPE_PREFIXES.items():
+        if isinstance(ident, str) and ident.startswith(prefix):
+            return media, unquote(ident[len(prefix):])
+    if isinstance(ident, str) and ident.startswith("data:") and "," in ident:
+        media_type = ident[len("data:"):].split(",", 1)[0]
+        raise UnsupportedError(f"enveloped media type {media_type!r} is not supported (bpvc verifies "
+                               "application/vc+jwt and application/vp+jwt)", json_path="$.id")
+    raise MalformedError("an enveloped credential's id must be a data: URL", json_path="$.id")
+
+
+def holder_of(document: dict[str, Any]) -> str | None:
+    holder = document.get("holder")
+    holder = holder.get("id") if isinstance(holder, dict) else holder
+    return holder if isinstance(holder, str) else None
+
+
+def check_header(decoded: DecodedJws, media: str, allowed: frozenset[str]) -> None:
+    """VC-JOSE-COSE §3: ``typ`` names the media type, ``cty`` (if present) the content, no ``vc``/``vp`` claims."""
+    header, payload = decoded.header, decoded.payload
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none" or alg.startswith("HS"):
+        raise ProofError(f"JWS alg {alg!r} is never accepted", json_path="$.header.alg")
+    if alg not in allowed:
+        raise ProofError(f"JWS alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})",
+                         json_path="$.header.alg")
+    if header.get("typ") != f"{media}+jwt":
+        raise ProofError(f"JWS typ must be {media}+jwt, found {header.get('typ')!r}", json_path="$.header.typ")
+    if "cty" in header and header["cty"] != media:
+        raise ProofError(f"JWS cty must be {media!r}, found {header['cty']!r}", json_path="$.header.cty")
+    if "crit" in header:
+        raise ProofError(f"JWS has critical extensions bpvc does not understand: {header['crit']!r}",
+                         json_path="$.header.crit")
+    for claim in ("vc", "vp"):
+        if claim in payload:
+            raise ProofError(f"a {media}+jwt payload must not contain the {claim!r} claim (VCDM 1.1 style)",
+                             json_path=f"$.{claim}")
+
+
+def check_legacy_header(decoded: DecodedJws, allowed: frozenset[str]) -> None:
+    """VCDM 1.1 §6.3.1 JWTs: ``alg`` required and allowed, ``typ`` (if present) ``JWT``, no ``crit``."""
+    alg = decoded.header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none" or alg.startswith("HS"):
+        raise ProofError(f"JWT alg {alg!r} is never accepted", json_path="$.header.alg")
+    if alg not in allowed:
+        raise ProofError(f"JWT alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})",
+                         json_path="$.header.alg")
+    if decoded.header.get("typ", "JWT") != "JWT":
+        raise ProofError(f"a VCDM 1.1 JWT's typ must be JWT, found {decoded.header.get('typ')!r}",
+                         json_path="$.header.typ")
+    if "crit" in decoded.header:
+        raise ProofError(f"JWT has critical extensions bpvc does not understand: {decoded.header['crit']!r}",
+                         json_path="$.header.crit")
+
+
+def resolve_key(header: dict[str, Any], issuer: str | None, resolver: Resolver) -> VerificationMethod:
+    """Find the key: an absolute ``kid`` is a verification method URL; otherwise look in ``iss``'s document.
+
+    A relative ``kid`` may be the method's fragment, its JWK ``kid`` or its RFC 7638 thumbprint
+    (the W3C vc-jose-cose fixtures use thumbprints); with no ``kid`` the document must hold one key.
+    """
+    kid = header.get("kid")
+    if isinstance(kid, str) and "#" in kid and ":" in kid.split("#", 1)[0]:
+        return resolver.resolve(kid)
+    if not issuer:
+        raise VerificationMethodError("JWS kid is not an absolute URL and there is no iss to look the key up in",
+                                      verification_method=str(kid))
+    doc = resolver.controller_document(issuer)
+    methods = [m for m in doc.get("verificationMethod") or [] if isinstance(m, dict)]
+    candidates = methods if kid is None and len(methods) == 1 else [m for m in methods if _matches(m, issuer, kid)]
+    if not candidates:
+        raise VerificationMethodError(f"no key matching kid {kid!r} in the document of {issuer}",
+                                      verification_method=f"{issuer}#{kid}")
+    return method_from_document(doc, _absolute_id(candidates[0], issuer))
+
+
+def _absolute_id(method: dict[str, Any], issuer: str) -> str:
+    mid = str(method.get("id", ""))
+    return issuer + mid if mid.startswith("#") else mid
+
+
+def _matches(method: dict[str, Any], issuer: str, kid: object) -> bool:
+    if not isinstance(kid, str):
+        return False
+    if _absolute_id(method, issuer) in (kid, f"{issuer}#{kid}"):
+        return True
+    jwk = method.get("publicKeyJwk")
+    return isinstance(jwk, dict) and (jwk.get("kid") == kid or thumbprint(jwk) == kid)
+
+
+def thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint (SHA-256, base64url)."""
+    members = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}.get(str(jwk.get("kty")), ())
+    data = json.dumps({k: jwk[k] for k in members if k in jwk}, separators=(",", ":"), sort_keys=True)
+    return multibase.b64url_encode(hashlib.sha256(data.encode()).digest())
+
+
+def verify_signature(token: str, key: PublicKey, alg: str) -> None:
+    """Check the JWS signature with PyJWT, for exactly the algorithm the key type allows."""
+    if JOSE_ALGORITHMS.get(alg) != key.key_type:
+        raise SignatureError(f"JWS alg {alg} does not match the {key.key_type} key")
+    try:
+        jwt.PyJWS().decode_complete(token, key=key.key, algorithms=[alg])
+    except InvalidSignatureError:
+        raise SignatureError("JWS signature does not verify: the token was altered or signed by another key") from None
+    except InvalidTokenError as err:
+        raise ParsingError(f"JWS cannot be verified: {err}") from None
+
+
+def verify_jws(decoded: DecodedJws, issuer: str | None, resolver: Resolver) -> VerificationMethod:
+    """Resolve the key and check the signature; a ResolutionError means undecidable, not invalid."""
+    method = resolve_key(decoded.header, issuer, resolver)
+    verify_signature(decoded.token, method.public_key, str(decoded.header.get("alg")))
+    return method
+
+
+__all__ = ["DecodedJws", "decode", "envelope", "looks_like_jws", "sign", "unwrap_envelope", "verify_jws"]

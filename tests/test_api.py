@@ -1,13 +1,28 @@
 """The public Python API is pinned: a change to it is a deliberate change to this test."""
 
+from datetime import UTC
+
 import bpvc
 
 
 def test_public_names_are_pinned():
     assert sorted(bpvc.__all__) == [
-        "BpvcError", "Check", "ContextLoader", "Fetcher", "InvalidDocumentError", "KeyPair", "Outcome",
-        "Problem", "PublicKey", "Resolver", "Signer", "VerificationMethod", "VerificationResult", "Verifier",
-        "issue_credential", "load_key",
+        "BpvcError",
+        "Check",
+        "ContextLoader",
+        "Fetcher",
+        "InvalidDocumentError",
+        "KeyPair",
+        "Outcome",
+        "Problem",
+        "PublicKey",
+        "Resolver",
+        "Signer",
+        "VerificationMethod",
+        "VerificationResult",
+        "Verifier",
+        "issue_credential",
+        "load_key",
     ]
     for name in bpvc.__all__:
         assert getattr(bpvc, name) is not None
@@ -27,6 +42,6 @@ def test_a_kms_style_signer_fits_the_signer_slot(example_credential):
 
     doc = dict(example_credential, issuer=vm.split("#")[0])
     signed = bpvc.issue_credential(doc, RemoteSigner(), created="2026-11-20T00:00:00Z")
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    assert bpvc.Verifier().verify(signed, now=datetime(2027, 1, 1, tzinfo=timezone.utc)).verified
+    assert bpvc.Verifier().verify(signed, now=datetime(2027, 1, 1, tzinfo=UTC)).verified

@@ -1,11 +1,11 @@
 import copy
 
 import pytest
+from conftest import load, need_reference
 
 from bpvc.canonicalize import canonicalize
 from bpvc.contexts import ContextLoader
 from bpvc.errors import CanonicalizationLimitError, ContextError, DataLossError
-from conftest import load, need_reference
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -34,8 +34,12 @@ def test_p384_employ_needs_sha384_inside_rdfc(vector_contexts):
     assert with_256 != (d / "canonDocECDSAP384.txt").read_text()
 
 
-BASE = {"@context": [V2], "type": ["VerifiableCredential"], "issuer": "did:example:1",
-        "credentialSubject": {"id": "did:example:2"}}
+BASE = {
+    "@context": [V2],
+    "type": ["VerifiableCredential"],
+    "issuer": "did:example:1",
+    "credentialSubject": {"id": "did:example:2"},
+}
 
 
 def test_undefined_term_is_data_loss():

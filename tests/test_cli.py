@@ -6,9 +6,9 @@ import stat
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 
 from bpvc.cli import main
-from conftest import ROOT
 
 EXAMPLE = str(ROOT / "examples" / "battery-credential.json")
 KEYS = str(ROOT / "keys.example")
@@ -182,7 +182,10 @@ def test_issue_jwt_and_envelope_and_verify(tmp_path):
     assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", jwt_out).exit_code == 0
     assert jwt_out.read_text().startswith("ey") and jwt_out.read_text().count(".") == 2
     assert run("verify", jwt_out, "--did-doc", DID_DOC, "--now", NOW).exit_code == 0
-    assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "--envelope", "-o", env_out).exit_code == 0
+    assert (
+        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "--envelope", "-o", env_out).exit_code
+        == 0
+    )
     assert json.loads(env_out.read_text())["type"] == "EnvelopedVerifiableCredential"
     assert run("verify", env_out, "--did-doc", DID_DOC, "--now", NOW).exit_code == 0
     assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--envelope").exit_code == 2
@@ -197,8 +200,20 @@ def test_present_and_verify_with_challenge(tmp_path, signed, fmt):
         cred = tmp_path / "vc.jwt"
         run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", cred)
     vp = tmp_path / "vp"
-    result = run("present", cred, "--key", holder, "--challenge", "abc", "--domain", "verifier.example",
-                 "--format", fmt, "-o", vp)
+    result = run(
+        "present",
+        cred,
+        "--key",
+        holder,
+        "--challenge",
+        "abc",
+        "--domain",
+        "verifier.example",
+        "--format",
+        fmt,
+        "-o",
+        vp,
+    )
     assert result.exit_code == 0, result.output
     docs = ["--did-doc", DID_DOC, "--did-doc", holder / "did.json"]
     ok = run("verify", vp, *docs, "--challenge", "abc", "--domain", "verifier.example", "--now", NOW)

@@ -47,9 +47,15 @@ def test_pin_on_a_bundled_context_is_checked():
 
 def test_entries_list_urls_hashes_and_paths():
     entries = {e.url: e for e in ContextLoader().entries()}
-    assert {CREDENTIALS_V2, "https://www.w3.org/2018/credentials/v1", "https://www.w3.org/ns/did/v1",
-            "https://w3id.org/security/suites/ed25519-2020/v1", "https://w3id.org/security/suites/jws-2020/v1",
-            "https://w3id.org/security/v1", "https://w3id.org/security/v2"} <= set(entries)
+    assert {
+        CREDENTIALS_V2,
+        "https://www.w3.org/2018/credentials/v1",
+        "https://www.w3.org/ns/did/v1",
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        "https://w3id.org/security/suites/jws-2020/v1",
+        "https://w3id.org/security/v1",
+        "https://w3id.org/security/v2",
+    } <= set(entries)
     v2 = entries[CREDENTIALS_V2]
     with open(v2.path, "rb") as fh:
         assert hashlib.sha256(fh.read()).hexdigest() == v2.sha256

@@ -5,12 +5,11 @@ import json
 
 import pytest
 
-from bpvc.did import Resolver, did_web_url
+from bpvc import keystore
+from bpvc.did import Resolver, did_web_document, did_web_url
 from bpvc.errors import FetchError, ResolutionError
 from bpvc.fetch import Fetcher, Response, gunzip_capped, is_public_address
 from bpvc.keys import KeyPair
-from bpvc import keystore
-from bpvc.did import did_web_document
 
 
 class FakeTransport:
@@ -32,8 +31,9 @@ def test_only_https():
         Fetcher(transport=FakeTransport({}), resolve=public).fetch("http://example.com/x")
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "fc00::1",
-                                     "::ffff:127.0.0.1"])
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "fc00::1", "::ffff:127.0.0.1"]
+)
 def test_private_addresses_are_not_public(address):
     assert not is_public_address(address)
 
@@ -82,10 +82,13 @@ def test_ttl_cache_and_errors_not_cached():
     assert len(transport.calls) == 4
 
 
-@pytest.mark.parametrize("did, url", [
-    ("did:web:example.com", "https://example.com/.well-known/did.json"),
-    ("did:web:example.com%3A3000:user:alice", "https://example.com:3000/user/alice/did.json"),
-])
+@pytest.mark.parametrize(
+    "did, url",
+    [
+        ("did:web:example.com", "https://example.com/.well-known/did.json"),
+        ("did:web:example.com%3A3000:user:alice", "https://example.com:3000/user/alice/did.json"),
+    ],
+)
 def test_did_web_urls(did, url):
     assert did_web_url(did) == url
 

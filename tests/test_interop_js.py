@@ -6,9 +6,10 @@ Needs Node and `bash interop/js/setup.sh` (the CI script runs it); skips with th
 import json
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import ROOT
 
 from bpvc import keystore
 from bpvc.contexts import ContextLoader
@@ -16,10 +17,9 @@ from bpvc.did import did_web_document
 from bpvc.issuer import issue_credential
 from bpvc.keys import KeyPair
 from bpvc.verifier import Verifier
-from conftest import ROOT
 
 JS = ROOT / "interop" / "js"
-NOW = datetime(2027, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
 SUITE_OF = {"ed25519": "eddsa-rdfc-2022", "p256": "ecdsa-rdfc-2019", "p384": "ecdsa-rdfc-2019"}
 
 pytestmark = pytest.mark.skipif(
@@ -48,8 +48,9 @@ def _keys():
         k = KeyPair.generate(key_type)
         keys.append(k.with_verification_method(keystore.verification_method_for("did:key", k)))
         web = KeyPair.generate(key_type, f"did:web:{key_type}.maker.example#key-1")
-        dids[web.controller] = did_web_document(web.controller, [keystore.multikey_method(web)],
-                                                active=[web.verification_method])
+        dids[web.controller] = did_web_document(
+            web.controller, [keystore.multikey_method(web)], active=[web.verification_method]
+        )
         keys.append(web)
     return keys, dids
 
@@ -66,8 +67,17 @@ def test_bpvc_credentials_verify_in_js(tmp_path, ctx_file, example_credential):
     tampered = json.loads(files[0].read_text())
     tampered["credentialSubject"]["ratedCapacity"] = "1"
     (tmp_path / "tampered.json").write_text(json.dumps(tampered))
-    run = _node("verify.mjs", "--contexts", ctx_file, "--dids", tmp_path / "dids.json",
-                "--now", "2027-01-01T00:00:00Z", *files, tmp_path / "tampered.json")
+    run = _node(
+        "verify.mjs",
+        "--contexts",
+        ctx_file,
+        "--dids",
+        tmp_path / "dids.json",
+        "--now",
+        "2027-01-01T00:00:00Z",
+        *files,
+        tmp_path / "tampered.json",
+    )
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert len(lines) == len(files) + 1, run.stderr
     for line in lines[:-1]:
@@ -81,8 +91,20 @@ def test_js_credentials_verify_in_bpvc(tmp_path, ctx_file, example_credential, k
     key = key.with_verification_method(keystore.verification_method_for("did:key", key))
     (tmp_path / "key.jwk.json").write_text(json.dumps(key.private_jwk()))
     (tmp_path / "unsigned.json").write_text(json.dumps(dict(example_credential, issuer=key.controller)))
-    run = _node("sign.mjs", "--contexts", ctx_file, "--key", tmp_path / "key.jwk.json", "--vm", key.verification_method,
-                "--suite", SUITE_OF[key_type], "--created", "2026-11-20T00:00:00Z", tmp_path / "unsigned.json")
+    run = _node(
+        "sign.mjs",
+        "--contexts",
+        ctx_file,
+        "--key",
+        tmp_path / "key.jwk.json",
+        "--vm",
+        key.verification_method,
+        "--suite",
+        SUITE_OF[key_type],
+        "--created",
+        "2026-11-20T00:00:00Z",
+        tmp_path / "unsigned.json",
+    )
     assert run.returncode == 0, run.stderr
     signed = json.loads(run.stdout)
     assert signed["proof"]["cryptosuite"] == SUITE_OF[key_type]

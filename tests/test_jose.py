@@ -1,19 +1,19 @@
 """VC-JOSE: the W3C vc-jose-cose fixtures, bpvc's own vc+jwt, envelopes, and an independent JOSE check."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import EXAMPLES_V2, load, need_reference
 
 from bpvc import errors, jose, keystore
 from bpvc.issuer import issue_credential_jwt
 from bpvc.keys import KeyPair
 from bpvc.result import Outcome
 from bpvc.verifier import Verifier
-from conftest import EXAMPLES_V2, ROOT, load, need_reference
 
 ISSUER = "https://example.issuer/vc-jose-cose"
-NOW = datetime(2024, 12, 16, 2, 0, tzinfo=timezone.utc)  # inside presentation-jose-multiple's iat..exp
+NOW = datetime(2024, 12, 16, 2, 0, tzinfo=UTC)  # inside presentation-jose-multiple's iat..exp
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +86,13 @@ def test_unsigned_json_credential_fails(fixture_verifier):
 
 def _did_web_key(key_type="ed25519"):
     key = KeyPair.generate(key_type, "did:web:maker.example#key-1")
-    doc = {"@context": ["https://www.w3.org/ns/did/v1"], "id": "did:web:maker.example",
-           "verificationMethod": [keystore.multikey_method(key)], "assertionMethod": [key.verification_method],
-           "authentication": [key.verification_method]}
+    doc = {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": "did:web:maker.example",
+        "verificationMethod": [keystore.multikey_method(key)],
+        "assertionMethod": [key.verification_method],
+        "authentication": [key.verification_method],
+    }
     return key, doc
 
 
@@ -100,7 +104,7 @@ def test_bpvc_vc_jwt_round_trip(example_credential, key_type):
     assert header == {"alg": key.algorithm, "typ": "vc+jwt", "cty": "vc", "kid": key.verification_method}
     assert jose.decode(token).payload["iss"] == key.controller
     verifier = Verifier(did_documents={doc["id"]: doc})
-    result = verifier.verify(token, now=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    result = verifier.verify(token, now=datetime(2027, 1, 1, tzinfo=UTC))
     assert result.verified, result.to_dict()
     head, payload, sig = token.split(".")
     forged = jose.decode(token).payload
@@ -108,7 +112,7 @@ def test_bpvc_vc_jwt_round_trip(example_credential, key_type):
     import base64
 
     body = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
-    tampered = verifier.verify(f"{head}.{body}.{sig}", now=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    tampered = verifier.verify(f"{head}.{body}.{sig}", now=datetime(2027, 1, 1, tzinfo=UTC))
     assert [p.type for p in tampered.check("proof").problems] == [errors.CRYPTOGRAPHIC_SECURITY_ERROR]
 
 
@@ -119,10 +123,14 @@ def test_alg_none_and_hmac_are_refused(example_credential):
     import base64
 
     for alg in ("none", "HS256"):
-        header = base64.urlsafe_b64encode(json.dumps({"alg": alg, "typ": "vc+jwt", "kid": key.verification_method})
-                                          .encode()).rstrip(b"=").decode()
-        result = Verifier(did_documents={doc["id"]: doc}).verify(f"{header}.{payload}.",
-                                                                 now=datetime(2027, 1, 1, tzinfo=timezone.utc))
+        header = (
+            base64.urlsafe_b64encode(json.dumps({"alg": alg, "typ": "vc+jwt", "kid": key.verification_method}).encode())
+            .rstrip(b"=")
+            .decode()
+        )
+        result = Verifier(did_documents={doc["id"]: doc}).verify(
+            f"{header}.{payload}.", now=datetime(2027, 1, 1, tzinfo=UTC)
+        )
         assert "never accepted" in result.check("proof").problems[0].detail
 
 
@@ -130,14 +138,14 @@ def test_iss_must_match_issuer(example_credential):
     key, doc = _did_web_key()
     cred = dict(example_credential, issuer=key.controller)
     token = jose.sign(cred, key, claims={"iss": "did:web:someone.else"})
-    result = Verifier(did_documents={doc["id"]: doc}).verify(token, now=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    result = Verifier(did_documents={doc["id"]: doc}).verify(token, now=datetime(2027, 1, 1, tzinfo=UTC))
     assert "is not the issuer" in result.check("proof").problems[0].detail
 
 
 def test_exp_in_the_past_fails_validity(example_credential):
     key, doc = _did_web_key()
     token = jose.sign(dict(example_credential, issuer=key.controller), key, claims={"exp": 1_700_000_000})
-    result = Verifier(did_documents={doc["id"]: doc}).verify(token, now=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    result = Verifier(did_documents={doc["id"]: doc}).verify(token, now=datetime(2027, 1, 1, tzinfo=UTC))
     assert result.check("validity").outcome is Outcome.FAILED
     assert result.check("validity").problems[0].json_path == "$.exp"
 
@@ -146,7 +154,7 @@ def test_envelope_round_trip(example_credential):
     key, doc = _did_web_key()
     env = issue_credential_jwt(dict(example_credential, issuer=key.controller), key, envelope=True)
     assert env["type"] == "EnvelopedVerifiableCredential" and env["id"].startswith("data:application/vc+jwt,ey")
-    assert Verifier(did_documents={doc["id"]: doc}).verify(env, now=datetime(2027, 1, 1, tzinfo=timezone.utc)).verified
+    assert Verifier(did_documents={doc["id"]: doc}).verify(env, now=datetime(2027, 1, 1, tzinfo=UTC)).verified
 
 
 def test_independent_jose_implementation_verifies_bpvc_tokens(example_credential):
@@ -169,7 +177,7 @@ def test_untp_enveloped_credential_decodes_and_is_undecided_offline():
     decoded = jose.decode(token)
     assert (media, decoded.header["alg"], decoded.header["typ"]) == ("vc", "EdDSA", "vc+jwt")
     assert "DigitalProductPassport" in decoded.payload["type"]
-    result = Verifier().verify(envelope, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    result = Verifier().verify(envelope, now=datetime(2026, 1, 1, tzinfo=UTC))
     assert not result.verified
     assert result.check("proof").outcome is Outcome.INDETERMINATE
     assert "did:web:uncefact.github.io" in result.check("proof").problems[0].detail

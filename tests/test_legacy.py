@@ -1,10 +1,11 @@
 """Legacy input partners send today: VCDM 1.1 JWTs (ES256K), Ed25519Signature2020, JsonWebSignature2020."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt as pyjwt
 import pytest
+from conftest import load, need_reference
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from bpvc import errors, multibase
@@ -13,19 +14,23 @@ from bpvc.keys import KeyPair, PublicKey
 from bpvc.result import Outcome
 from bpvc.suites import LEGACY_SUITES
 from bpvc.verifier import Verifier
-from conftest import EXAMPLES_V2, load, need_reference
 
-NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
 DID = "did:web:wallet.catena-x.example:BPNL000000000001"
 
 
 def _secp256k1_wallet():
     private = ec.generate_private_key(ec.SECP256K1())
     jwk = PublicKey("secp256k1", private.public_key()).jwk()
-    doc = {"@context": ["https://www.w3.org/ns/did/v1"], "id": DID,
-           "verificationMethod": [{"id": f"{DID}#key-1", "type": "JsonWebKey2020", "controller": DID,
-                                   "publicKeyJwk": jwk}],
-           "assertionMethod": [f"{DID}#key-1"], "authentication": [f"{DID}#key-1"]}
+    doc = {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": DID,
+        "verificationMethod": [
+            {"id": f"{DID}#key-1", "type": "JsonWebKey2020", "controller": DID, "publicKeyJwk": jwk}
+        ],
+        "assertionMethod": [f"{DID}#key-1"],
+        "authentication": [f"{DID}#key-1"],
+    }
     return private, doc
 
 
@@ -42,8 +47,14 @@ def _legacy_token(private, claims, kid=f"{DID}#key-1"):
 
 def test_vcdm_11_jwt_with_es256k_verifies_and_maps_claims():
     private, doc = _secp256k1_wallet()
-    claims = {"vc": MEMBERSHIP, "iss": DID, "sub": "did:web:holder.example", "jti": "urn:uuid:1234",
-              "nbf": 1_735_689_600, "exp": 1_767_225_600}
+    claims = {
+        "vc": MEMBERSHIP,
+        "iss": DID,
+        "sub": "did:web:holder.example",
+        "jti": "urn:uuid:1234",
+        "nbf": 1_735_689_600,
+        "exp": 1_767_225_600,
+    }
     result = Verifier(did_documents={DID: doc}).verify(_legacy_token(private, claims), now=NOW)
     assert result.verified, result.to_dict()
     assert result.document["issuer"] == DID
@@ -87,8 +98,12 @@ def test_ed25519_signature_2020_vector_verifies(vector_contexts):
 
 def _jws2020_sign(doc, key, header):
     """A test-side JsonWebSignature2020 signer (bpvc only verifies this legacy suite)."""
-    proof = {"type": "JsonWebSignature2020", "created": "2025-01-01T00:00:00Z", "proofPurpose": "assertionMethod",
-             "verificationMethod": key.verification_method}
+    proof = {
+        "type": "JsonWebSignature2020",
+        "created": "2025-01-01T00:00:00Z",
+        "proofPurpose": "assertionMethod",
+        "verificationMethod": key.verification_method,
+    }
     suite = LEGACY_SUITES["JsonWebSignature2020"]
     data = suite.hash_data(doc, proof, key.key_type, ContextLoader())
     encoded = multibase.b64url_encode(json.dumps(header).encode())
@@ -99,15 +114,25 @@ def _jws2020_sign(doc, key, header):
 @pytest.fixture
 def jws2020_key():
     key = KeyPair.generate("p256", "did:web:dpp.example#key-1")
-    doc = {"id": "did:web:dpp.example", "verificationMethod": [
-        {"id": key.verification_method, "type": "JsonWebKey2020", "controller": "did:web:dpp.example",
-         "publicKeyJwk": key.public_key.jwk()}], "assertionMethod": [key.verification_method]}
+    doc = {
+        "id": "did:web:dpp.example",
+        "verificationMethod": [
+            {
+                "id": key.verification_method,
+                "type": "JsonWebKey2020",
+                "controller": "did:web:dpp.example",
+                "publicKeyJwk": key.public_key.jwk(),
+            }
+        ],
+        "assertionMethod": [key.verification_method],
+    }
     return key, doc
 
 
 CREDENTIAL = {
     "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/security/suites/jws-2020/v1"],
-    "type": ["VerifiableCredential"], "issuer": "did:web:dpp.example",
+    "type": ["VerifiableCredential"],
+    "issuer": "did:web:dpp.example",
     "credentialSubject": {"id": "urn:uuid:7d0c6a8e-3b5f-4e2a-8c91-5a4f2e6b1d03"},
 }
 
@@ -119,7 +144,8 @@ def test_json_web_signature_2020_verifies(jws2020_key):
     assert verifier.verify(signed, now=NOW).verified
     signed["credentialSubject"]["id"] = "urn:uuid:00000000-0000-0000-0000-000000000000"
     assert [p.type for p in verifier.verify(signed, now=NOW).check("proof").problems] == [
-        errors.CRYPTOGRAPHIC_SECURITY_ERROR]
+        errors.CRYPTOGRAPHIC_SECURITY_ERROR
+    ]
 
 
 def test_json_web_signature_2020_header_defects_are_named(jws2020_key):
@@ -132,7 +158,7 @@ def test_json_web_signature_2020_header_defects_are_named(jws2020_key):
 
 def test_tractusx_cdc_example_is_refused_for_its_defects():
     doc = load(need_reference("samples", "tractusx-dpp-verification", "DigitalProductPassCDC-Example.jsonld"))
-    result = Verifier().verify(doc, now=datetime(2026, 11, 26, tzinfo=timezone.utc))
+    result = Verifier().verify(doc, now=datetime(2026, 11, 26, tzinfo=UTC))
     assert not result.verified
     proof_details = " | ".join(p.detail for p in result.check("proof").problems)
     assert "no supported alg" in proof_details  # JWS header without alg

@@ -1,7 +1,7 @@
 """Presentations: Data Integrity (authentication proof) and vp+jwt, challenge and domain, holder binding."""
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from bpvc.presentation import present
 from bpvc.result import Outcome
 from bpvc.verifier import Verifier
 
-NOW = datetime(2027, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
 
 
 def _party(name, key_type="ed25519"):
@@ -35,21 +35,28 @@ def world(example_credential):
 def test_presentation_verifies_with_challenge_and_domain(world, example_credential, fmt):
     issuer, holder, vc, verifier = world
     cred = vc if fmt == "di" else issue_credential_jwt(dict(example_credential, issuer=issuer.controller), issuer)
-    vp = present([cred], holder, challenge="n-123", domain="verifier.example", format=fmt, created="2026-12-01T00:00:00Z")
+    vp = present(
+        [cred], holder, challenge="n-123", domain="verifier.example", format=fmt, created="2026-12-01T00:00:00Z"
+    )
     result = verifier.verify(vp, now=NOW, challenge="n-123", domain="verifier.example")
     assert result.verified, result.to_dict()
     assert result.kind == "presentation" and len(result.credentials) == 1
 
 
 @pytest.mark.parametrize("fmt", ["di", "jwt"])
-@pytest.mark.parametrize("challenge, domain, problem", [
-    ("wrong", "verifier.example", errors.INVALID_CHALLENGE_ERROR),
-    ("n-123", "other.example", errors.INVALID_DOMAIN_ERROR),
-])
+@pytest.mark.parametrize(
+    "challenge, domain, problem",
+    [
+        ("wrong", "verifier.example", errors.INVALID_CHALLENGE_ERROR),
+        ("n-123", "other.example", errors.INVALID_DOMAIN_ERROR),
+    ],
+)
 def test_wrong_challenge_or_domain_fails(world, example_credential, fmt, challenge, domain, problem):
     issuer, holder, vc, verifier = world
     cred = vc if fmt == "di" else issue_credential_jwt(dict(example_credential, issuer=issuer.controller), issuer)
-    vp = present([cred], holder, challenge="n-123", domain="verifier.example", format=fmt, created="2026-12-01T00:00:00Z")
+    vp = present(
+        [cred], holder, challenge="n-123", domain="verifier.example", format=fmt, created="2026-12-01T00:00:00Z"
+    )
     result = verifier.verify(vp, now=NOW, challenge=challenge, domain=domain)
     assert not result.verified
     assert problem in [p.type for p in result.check("proof").problems]
@@ -70,19 +77,30 @@ def test_presentation_signed_by_someone_else_than_the_holder(world):
     vp = present([vc], holder, challenge="c", domain="d.example", created="2026-12-01T00:00:00Z")
     vp = dict(vp, holder="did:web:impostor.example")
     vp.pop("proof")
-    from bpvc.data_integrity import add_proof
     from bpvc.contexts import default_loader
+    from bpvc.data_integrity import add_proof
 
-    signed = add_proof(vp, holder, loader=default_loader(), purpose="authentication", challenge="c", domain="d.example",
-                       created="2026-12-01T00:00:00Z")
+    signed = add_proof(
+        vp,
+        holder,
+        loader=default_loader(),
+        purpose="authentication",
+        challenge="c",
+        domain="d.example",
+        created="2026-12-01T00:00:00Z",
+    )
     result = verifier.verify(signed, now=NOW, challenge="c", domain="d.example")
     assert result.check("key_ownership").outcome is Outcome.FAILED
 
 
 def test_self_asserted_credential_needs_the_holder(world):
     _, holder, _, verifier = world
-    claim = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
-             "issuer": holder.controller, "credentialSubject": {"id": "did:example:subject"}}
+    claim = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": holder.controller,
+        "credentialSubject": {"id": "did:example:subject"},
+    }
     vp = present([claim], holder, challenge="c", domain="d.example", created="2026-12-01T00:00:00Z")
     assert verifier.verify(vp, now=NOW, challenge="c", domain="d.example").verified
     other = dict(claim, issuer="did:web:someone.example")

@@ -1,6 +1,7 @@
 """did:web key rotation: rotate, sign with the new key, old credentials still verify; retire the old key."""
 
 import json
+from datetime import UTC
 
 import pytest
 
@@ -8,17 +9,16 @@ from bpvc import keystore
 from bpvc.errors import KeyFileError
 from bpvc.issuer import issue_credential
 from bpvc.keys import load_key
-from bpvc.result import Outcome
 from bpvc.verifier import Verifier
 
 NOW = "2027-01-01T00:00:00Z"
 
 
 def _verify(vc, directory):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     doc = json.loads((directory / "did.json").read_text())
-    return Verifier(did_documents={doc["id"]: doc}).verify(vc, now=datetime(2027, 1, 1, tzinfo=timezone.utc))
+    return Verifier(did_documents={doc["id"]: doc}).verify(vc, now=datetime(2027, 1, 1, tzinfo=UTC))
 
 
 def test_rotate_then_retire(tmp_path, example_credential):

@@ -6,20 +6,18 @@ the same, signing with a did:key the issuer controls.
 
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import EXAMPLES_V2, REFERENCE, load
 
 from bpvc import dates, model
-from bpvc.canonicalize import canonicalize
 from bpvc.errors import BpvcError
 from bpvc.issuer import issue_credential
 from bpvc.keys import KeyPair
 from bpvc.keystore import verification_method_for
-from bpvc.contexts import ContextLoader
 from bpvc.result import Outcome
 from bpvc.verifier import Verifier
-from conftest import EXAMPLES_V2, REFERENCE, load
 
 SUITE = REFERENCE / "vectors" / "vc-data-model-2.0-test-suite"
 PLACEHOLDERS = {"PAST DATE": "2020-01-01T00:00:00Z", "FUTURE DATE": "2099-01-01T00:00:00Z"}
@@ -29,8 +27,11 @@ def _fixtures(prefix):
     if not SUITE.exists():
         return [pytest.param(None, id="reference-missing")]
     files = sorted(SUITE.glob(f"{prefix}-*.json")) + sorted((SUITE / "names-and-descriptions").glob("*.json"))
-    return [pytest.param(p, id=p.stem) for p in files if p.name.startswith(prefix) or prefix == "credential"
-            and p.parent.name == "names-and-descriptions"]
+    return [
+        pytest.param(p, id=p.stem)
+        for p in files
+        if p.name.startswith(prefix) or prefix == "credential" and p.parent.name == "names-and-descriptions"
+    ]
 
 
 def _skip_if_missing(path):
@@ -58,10 +59,10 @@ def _moment_inside(doc):
         value = doc.get(field)
         if isinstance(value, str):
             try:
-                return datetime.fromtimestamp(float(dates.parse(value)) + offset, tz=timezone.utc)
+                return datetime.fromtimestamp(float(dates.parse(value)) + offset, tz=UTC)
             except BpvcError:
                 pass
-    return datetime(2027, 1, 1, tzinfo=timezone.utc)
+    return datetime(2027, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +123,10 @@ def _prepare_presentation(doc, name, issuer, holder):
     creds = doc.get("verifiableCredential")
     if isinstance(creds, list):
         doc["verifiableCredential"] = [
-            cred if not isinstance(cred, dict) or "EnvelopedVerifiableCredential" in model.types_of(cred)
-            else _try_sign(cred, issuer) for cred in creds
+            cred
+            if not isinstance(cred, dict) or "EnvelopedVerifiableCredential" in model.types_of(cred)
+            else _try_sign(cred, issuer)
+            for cred in creds
         ]
     return doc
 
@@ -135,8 +138,11 @@ def _try_sign(cred, issuer):
         return cred  # an invalid credential stays as it is, and the verifier must refuse it
 
 
-PRESENTATION_FAILS = {"presentation-self-asserted-vc-holder-mismatch", "presentation-self-asserted-vc-issuer-mismatch",
-                      "presentation-self-asserted-vc-no-holder"}
+PRESENTATION_FAILS = {
+    "presentation-self-asserted-vc-holder-mismatch",
+    "presentation-self-asserted-vc-issuer-mismatch",
+    "presentation-self-asserted-vc-no-holder",
+}
 
 
 @pytest.mark.parametrize("path", _fixtures("presentation"))
@@ -148,13 +154,23 @@ def test_presentation_fixture(path, signer, holder, contexts):
     from bpvc.data_integrity import add_proof
 
     try:
-        signed = add_proof(doc, holder, loader=verifier.loader, purpose="authentication", challenge="c-1",
-                           domain="verifier.example", created="2026-11-21T00:00:00Z")
-        result = verifier.verify(signed, now=datetime(2026, 12, 1, tzinfo=timezone.utc), challenge="c-1",
-                                 domain="verifier.example")
+        signed = add_proof(
+            doc,
+            holder,
+            loader=verifier.loader,
+            purpose="authentication",
+            challenge="c-1",
+            domain="verifier.example",
+            created="2026-11-21T00:00:00Z",
+        )
+        result = verifier.verify(
+            signed, now=datetime(2026, 12, 1, tzinfo=UTC), challenge="c-1", domain="verifier.example"
+        )
     except BpvcError:
         result = None  # refused while signing
-    should_fail = path.stem.endswith("-fail") or path.stem.endswith("-fail-or-inject") or path.stem in PRESENTATION_FAILS
+    should_fail = (
+        path.stem.endswith("-fail") or path.stem.endswith("-fail-or-inject") or path.stem in PRESENTATION_FAILS
+    )
     if should_fail:
         assert result is None or not result.verified, f"{path.name} should have been refused"
         return

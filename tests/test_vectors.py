@@ -1,31 +1,55 @@
 """W3C Data Integrity vectors: byte-exact re-signing through the CLI, and verification."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
+from conftest import CITIZENSHIP_V4, EXAMPLES_V2, load, need_reference
 
 from bpvc.cli import main
 from bpvc.keys import KeyPair
 from bpvc.result import Outcome
 from bpvc.verifier import Verifier
-from conftest import CITIZENSHIP_V4, EXAMPLES_V2, load, need_reference
 
 # folder, key pair file, signed file, expected proofValue (standards.md §3)
 VECTORS = [
-    ("eddsa-rdfc-2022", "keyPair.json", "signedDataInt.json",
-     "z2YwC8z3ap7yx1nZYCg4L3j3ApHsF8kgPdSb5xoS1VR7vPG3F561B52hYnQF9iseabecm3ijx4K1FBTQsCZahKZme"),
-    ("eddsa-rdfc-2022/employ", "../keyPair.json", "signedDataInt.json",
-     "zeuuS9pi2ZR8Q41bFFJKS9weSWkwa7pRcxHTHzxjDEHtVSZp3D9Rm3JdzT82EQpmXMb9wvfFJLuDPeSXZaRX1q1c"),
-    ("ecdsa-rdfc-2019-p256", "p256KeyPair.json", "signedECDSAP256.json",
-     "zaHXrr7AQdydBk3ahpCDpWbxfLokDqmCToYm2dyWvpcFVyWooC2he63w1f7UNQoAMKdhaRtcnaE2KTo5o5vTCcfw"),
-    ("ecdsa-rdfc-2019-p256/employ", "../p256KeyPair.json", "signedECDSAP256.json",
-     "z4y9rJ7JxwfZZUBAHgDHJh7FzMbsycPhEtcSHqrfyn7fx3S5MWdajNu1r6SsJmirzfcWHe7vp9XKHmRqW6qe7u3d3"),
-    ("ecdsa-rdfc-2019-p384", "p384KeyPair.json", "signedECDSAP384.json",
-     "z967Mvv5bxtmLNqTzPZ8KmJjFmFXaAKeQNzq7GWnQkMcLtaGSSmuozE5WtJ8PipMe178B1tE28K1vsJur9bGVJhz6jgSJsRHFSQeqgH8hhjcg8gZDFJC1b9FsR5ggNmDBqHv"),
-    ("ecdsa-rdfc-2019-p384/employ", "../p384KeyPair.json", "signedECDSAP384.json",
-     "zz3ca1oME3iYPHM8SgApWFUFVQjiaL9moPqCZ1NAENj3biEQ34qc1ex5VJNLD4jh4N4MY2cmDyDCYGv7EyD87yCGYwag8wRwiJE1xiHKLhTEhDQFNfuNMsgLiZnqpkCDJPye"),
+    (
+        "eddsa-rdfc-2022",
+        "keyPair.json",
+        "signedDataInt.json",
+        "z2YwC8z3ap7yx1nZYCg4L3j3ApHsF8kgPdSb5xoS1VR7vPG3F561B52hYnQF9iseabecm3ijx4K1FBTQsCZahKZme",
+    ),
+    (
+        "eddsa-rdfc-2022/employ",
+        "../keyPair.json",
+        "signedDataInt.json",
+        "zeuuS9pi2ZR8Q41bFFJKS9weSWkwa7pRcxHTHzxjDEHtVSZp3D9Rm3JdzT82EQpmXMb9wvfFJLuDPeSXZaRX1q1c",
+    ),
+    (
+        "ecdsa-rdfc-2019-p256",
+        "p256KeyPair.json",
+        "signedECDSAP256.json",
+        "zaHXrr7AQdydBk3ahpCDpWbxfLokDqmCToYm2dyWvpcFVyWooC2he63w1f7UNQoAMKdhaRtcnaE2KTo5o5vTCcfw",
+    ),
+    (
+        "ecdsa-rdfc-2019-p256/employ",
+        "../p256KeyPair.json",
+        "signedECDSAP256.json",
+        "z4y9rJ7JxwfZZUBAHgDHJh7FzMbsycPhEtcSHqrfyn7fx3S5MWdajNu1r6SsJmirzfcWHe7vp9XKHmRqW6qe7u3d3",
+    ),
+    (
+        "ecdsa-rdfc-2019-p384",
+        "p384KeyPair.json",
+        "signedECDSAP384.json",
+        "z967Mvv5bxtmLNqTzPZ8KmJjFmFXaAKeQNzq7GWnQkMcLtaGSSmuozE5WtJ8PipMe178B1tE28K1vsJur9bGVJhz6jgSJsRHFSQeqgH8hhjcg8gZDFJC1b9FsR5ggNmDBqHv",
+    ),
+    (
+        "ecdsa-rdfc-2019-p384/employ",
+        "../p384KeyPair.json",
+        "signedECDSAP384.json",
+        "zz3ca1oME3iYPHM8SgApWFUFVQjiaL9moPqCZ1NAENj3biEQ34qc1ex5VJNLD4jh4N4MY2cmDyDCYGv7EyD87yCGYwag8wRwiJE1xiHKLhTEhDQFNfuNMsgLiZnqpkCDJPye",
+    ),
 ]
 IDS = [v[0] for v in VECTORS]
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
@@ -48,9 +72,21 @@ def test_cli_resigns_vectors_byte_exact(tmp_path, folder, key_file, signed_file,
     unsigned = tmp_path / "unsigned.json"
     unsigned.write_text(json.dumps({k: v for k, v in signed.items() if k != "proof"}))
     out = tmp_path / "signed.json"
-    args = ["issue", "credential", str(unsigned), "--key", str(key_file_path),
-            "--suite", proof["cryptosuite"], "--verification-method", proof["verificationMethod"],
-            "--created", proof["created"], "-o", str(out)]
+    args = [
+        "issue",
+        "credential",
+        str(unsigned),
+        "--key",
+        str(key_file_path),
+        "--suite",
+        proof["cryptosuite"],
+        "--verification-method",
+        proof["verificationMethod"],
+        "--created",
+        proof["created"],
+        "-o",
+        str(out),
+    ]
     for url in (EXAMPLES_V2, CITIZENSHIP_V4):
         args += ["--context", f"{url}={vector_contexts[url]}"]
     result = CliRunner().invoke(main, args)
@@ -61,7 +97,7 @@ def test_cli_resigns_vectors_byte_exact(tmp_path, folder, key_file, signed_file,
 @pytest.mark.parametrize("folder, key_file, signed_file, proof_value", VECTORS, ids=IDS)
 def test_vector_proofs_verify(folder, key_file, signed_file, proof_value, vector_contexts):
     signed, _ = _vector(folder, key_file, signed_file)
-    result = Verifier(contexts=vector_contexts).verify(signed, now=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    result = Verifier(contexts=vector_contexts).verify(signed, now=datetime(2024, 1, 1, tzinfo=UTC))
     assert result.check("proof").outcome is Outcome.PASSED
     # The vectors' issuer does not control the did:key that signed them: key ownership must say so.
     ownership = result.check("key_ownership")
@@ -71,11 +107,12 @@ def test_vector_proofs_verify(folder, key_file, signed_file, proof_value, vector
     assert not result.verified
 
 
-@pytest.mark.parametrize("name", ["signedProofSet1.json", "signedProofSet2.json",
-                                  "signedProofChain1.json", "signedProofChain2.json"])
+@pytest.mark.parametrize(
+    "name", ["signedProofSet1.json", "signedProofSet2.json", "signedProofChain1.json", "signedProofChain2.json"]
+)
 def test_proof_set_and_chain_vectors_verify(name, vector_contexts):
     doc = load(need_reference("vectors", "eddsa-proof-set-chain") / name)
-    result = Verifier(contexts=vector_contexts).verify(doc, now=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    result = Verifier(contexts=vector_contexts).verify(doc, now=datetime(2024, 1, 1, tzinfo=UTC))
     assert result.check("proof").outcome is Outcome.PASSED, result.to_dict()
     count = len(doc["proof"]) if isinstance(doc["proof"], list) else 1
     assert result.check("proof").detail.startswith(f"{count} proof")
@@ -86,17 +123,28 @@ def _assertion_fixtures():
     return sorted(p for p in folder.glob("*-SimpleSigned2.json"))
 
 
-@pytest.mark.parametrize("stem", [
-    "1.1-previousProofArrayMissingFail", "1.1-previousProofArrayOk", "1.1-previousProofMissingFail",
-    "1.1-previousProofNotStringFail", "1.1-previousProofStringMissingFail", "1.1-previousProofStringOk",
-    "2.0-previousProofArrayMissingFail", "2.0-previousProofArrayOk", "2.0-previousProofMissingFail",
-    "2.0-previousProofNotStringFail", "2.0-previousProofStringMissingFail", "2.0-previousProofStringOk",
-])
+@pytest.mark.parametrize(
+    "stem",
+    [
+        "1.1-previousProofArrayMissingFail",
+        "1.1-previousProofArrayOk",
+        "1.1-previousProofMissingFail",
+        "1.1-previousProofNotStringFail",
+        "1.1-previousProofStringMissingFail",
+        "1.1-previousProofStringOk",
+        "2.0-previousProofArrayMissingFail",
+        "2.0-previousProofArrayOk",
+        "2.0-previousProofMissingFail",
+        "2.0-previousProofNotStringFail",
+        "2.0-previousProofStringMissingFail",
+        "2.0-previousProofStringOk",
+    ],
+)
 def test_previous_proof_fixtures_pass_or_fail_as_named(stem):
     doc = load(need_reference("vectors", "data-integrity-test-suite-assertion", f"{stem}-SimpleSigned2.json"))
     # VCDM 1.1 credentials carry the data-integrity/v2 context, which bpvc does not bundle: the caller supplies it.
     contexts = {DATA_INTEGRITY_V2: str(need_reference("vectors", "contexts", "data-integrity-v2.jsonld"))}
-    result = Verifier(contexts=contexts).verify(doc, now=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    result = Verifier(contexts=contexts).verify(doc, now=datetime(2024, 1, 1, tzinfo=UTC))
     proof = result.check("proof")
     if stem.endswith("Ok"):
         assert proof.outcome is Outcome.PASSED, result.to_dict()

@@ -2,7 +2,7 @@
 
 import copy
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,8 +15,8 @@ from bpvc.keys import KeyPair
 from bpvc.result import Outcome
 from bpvc.verifier import Verifier
 
-NOW = datetime(2027, 3, 1, tzinfo=timezone.utc)
-CREATED = datetime(2026, 11, 20, tzinfo=timezone.utc)
+NOW = datetime(2027, 3, 1, tzinfo=UTC)
+CREATED = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def _did_key(key_type="ed25519"):
@@ -42,8 +42,16 @@ def key(request):
 def test_signed_credential_verifies(example_credential, key):
     result = Verifier().verify(_sign(example_credential, key), now=NOW)
     assert result.verified, result.to_dict()
-    assert [c.name for c in result.checks] == ["structure", "contexts", "proof", "key_ownership", "validity",
-                                               "status", "schema", "trust"]
+    assert [c.name for c in result.checks] == [
+        "structure",
+        "contexts",
+        "proof",
+        "key_ownership",
+        "validity",
+        "status",
+        "schema",
+        "trust",
+    ]
     suite = "eddsa-rdfc-2022" if key.key_type == "ed25519" else "ecdsa-rdfc-2019"
     assert _sign(example_credential, key)["proof"]["cryptosuite"] == suite
 
@@ -62,7 +70,7 @@ def test_changed_proof_value_character_fails(example_credential, position):
     value = signed["proof"]["proofValue"]
     i = position % len(value)
     replacement = "2" if value[i] != "2" else "3"
-    signed["proof"]["proofValue"] = value[:i] + replacement + value[i + 1:]
+    signed["proof"]["proofValue"] = value[:i] + replacement + value[i + 1 :]
     result = Verifier().verify(signed, now=NOW)
     assert not result.verified
     assert _problem_types(result, "proof") == [errors.CRYPTOGRAPHIC_SECURITY_ERROR]
@@ -164,10 +172,10 @@ def test_key_not_authorized_for_assertion_fails(example_credential):
 @pytest.mark.parametrize(
     "now, outcome",
     [
-        (datetime(2026, 10, 31, 23, 56, tzinfo=timezone.utc), Outcome.PASSED),  # within the 300 s skew
-        (datetime(2026, 10, 31, 23, 50, tzinfo=timezone.utc), Outcome.FAILED),
-        (datetime(2036, 11, 1, 0, 4, tzinfo=timezone.utc), Outcome.PASSED),
-        (datetime(2036, 11, 1, 0, 6, tzinfo=timezone.utc), Outcome.FAILED),
+        (datetime(2026, 10, 31, 23, 56, tzinfo=UTC), Outcome.PASSED),  # within the 300 s skew
+        (datetime(2026, 10, 31, 23, 50, tzinfo=UTC), Outcome.FAILED),
+        (datetime(2036, 11, 1, 0, 4, tzinfo=UTC), Outcome.PASSED),
+        (datetime(2036, 11, 1, 0, 6, tzinfo=UTC), Outcome.FAILED),
     ],
 )
 def test_validity_window_with_clock_skew(example_credential, now, outcome):
@@ -183,9 +191,13 @@ def test_proof_created_in_the_future_fails(example_credential):
 
 def test_credential_status_fails_closed(example_credential):
     doc = copy.deepcopy(example_credential)
-    doc["credentialStatus"] = {"id": "https://status.example/1#5", "type": "BitstringStatusListEntry",
-                               "statusPurpose": "revocation", "statusListIndex": "5",
-                               "statusListCredential": "https://status.example/1"}
+    doc["credentialStatus"] = {
+        "id": "https://status.example/1#5",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "5",
+        "statusListCredential": "https://status.example/1",
+    }
     result = Verifier().verify(_sign(doc, _did_key()), now=NOW)
     assert result.check("status").outcome is Outcome.INDETERMINATE
     assert not result.verified

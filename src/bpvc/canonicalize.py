@@ -91,7 +91,12 @@ def _check_iris(node: Any, path: str) -> None:
                 raise DataLossError(f"relative @id reference {value!r} (an id must be an absolute URL)", json_path=path)
         elif key == "@type":
             for t in value if isinstance(value, list) else [value]:
-                if isinstance(t, str) and not t.startswith("@") and not t.startswith("_:") and not _ABSOLUTE_IRI.match(t):
+                if (
+                    isinstance(t, str)
+                    and not t.startswith("@")
+                    and not t.startswith("_:")
+                    and not _ABSOLUTE_IRI.match(t)
+                ):
                     raise DataLossError(f"type {t!r} is not defined by any context", json_path=path)
         elif key in _VALUE_KEYS:
             continue
@@ -150,22 +155,26 @@ def canonicalize(
     even when several checks, proofs or hash functions need its canonical form.
     """
     if memo is None:
-        return canonicalize_dataset(to_dataset(document, loader), hash_name=hash_name, max_work=max_work,
-                                    max_group=max_group)
+        return canonicalize_dataset(
+            to_dataset(document, loader), hash_name=hash_name, max_work=max_work, max_group=max_group
+        )
     text = json.dumps(document, sort_keys=True)
     if (text, hash_name) not in memo:
         if (text, "dataset") not in memo:
             memo[(text, "dataset")] = to_dataset(document, loader)
         dataset = _copy_dataset(memo[(text, "dataset")])
-        memo[(text, hash_name)] = canonicalize_dataset(dataset, hash_name=hash_name, max_work=max_work,
-                                                       max_group=max_group)
+        memo[(text, hash_name)] = canonicalize_dataset(
+            dataset, hash_name=hash_name, max_work=max_work, max_group=max_group
+        )
     return str(memo[(text, hash_name)])
 
 
 def _copy_dataset(dataset: Any) -> Any:
     """RDFC relabels blank nodes in place, so each run gets its own copy of the quads."""
-    return {graph: [{pos: dict(term) for pos, term in triple.items()} for triple in triples]
-            for graph, triples in dataset.items()}
+    return {
+        graph: [{pos: dict(term) for pos, term in triple.items()} for triple in triples]
+        for graph, triples in dataset.items()
+    }
 
 
 def canonicalize_dataset(

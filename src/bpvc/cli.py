@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,8 +22,8 @@ from .contexts import ContextLoader
 from .errors import BpvcError, KeyFileError
 from .fetch import Fetcher
 from .issuer import issue_credential, issue_credential_jwt
+from .keys import DID_DOCUMENT, KEY_TYPES, KeyPair, load_key
 from .presentation import present as make_presentation
-from .keys import KEY_TYPES, KeyPair, load_key
 from .result import Outcome, VerificationResult
 from .suites import SUITES
 from .verifier import DEFAULT_CLOCK_SKEW, Verifier
@@ -34,12 +34,14 @@ PASSPHRASE_ENV = "BPVC_PASSPHRASE"
 # -- parameter types ------------------------------------------------------------------------------
 
 
-class ContextMapping(click.ParamType):
+class ContextMapping(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     """``URL=FILE`` or ``URL=FILE#sha256=HEX``: a context the caller allows, optionally pinned."""
 
     name = "URL=FILE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str, str | None]:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str, str | None]:
         if isinstance(value, tuple):
             return value
         url, sep, rest = str(value).partition("=")
@@ -51,7 +53,7 @@ class ContextMapping(click.ParamType):
         return url, path, (pin or None)
 
 
-class Instant(click.ParamType):
+class Instant(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     """An XML Schema dateTimeStamp such as 2026-01-01T00:00:00Z."""
 
     name = "ISO-DATETIME"
@@ -61,7 +63,7 @@ class Instant(click.ParamType):
             return value
         try:
             seconds = dates.parse(str(value), field="time")
-            return datetime.fromtimestamp(float(seconds), tz=timezone.utc)
+            return datetime.fromtimestamp(float(seconds), tz=UTC)
         except (BpvcError, OverflowError, ValueError, OSError) as err:
             self.fail(getattr(err, "detail", str(err)), param, ctx)
 
@@ -158,8 +160,11 @@ def keys() -> None:
 @click.option("--type", "key_type", type=click.Choice(KEY_TYPES), default="ed25519", show_default=True)
 @click.option("--controller", required=True, help="did:key, or did:web:HOST[:PATH] for a DID document to publish.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Directory to create.")
-@click.option("--passphrase", is_flag=True,
-              help=f"Encrypt the private key at rest; the passphrase is read from {PASSPHRASE_ENV} or prompted.")
+@click.option(
+    "--passphrase",
+    is_flag=True,
+    help=f"Encrypt the private key at rest; the passphrase is read from {PASSPHRASE_ENV} or prompted.",
+)
 def keys_generate(key_type: str, controller: str, out: str, passphrase: bool) -> None:
     """Generate a key directory: private JWK (0600), public JWK and Multikey, and did.json for did:web."""
     secret = None
@@ -170,7 +175,7 @@ def keys_generate(key_type: str, controller: str, out: str, passphrase: bool) ->
     key = keystore.generate(Path(out), key_type, controller, passphrase=secret)
     click.echo(f"created {out}: {key_type} key {key.verification_method}")
     if controller.startswith("did:web:"):
-        click.echo(f"publish {Path(out) / keystore.DID_DOCUMENT} at the did:web URL of {controller}")
+        click.echo(f"publish {Path(out) / DID_DOCUMENT} at the did:web URL of {controller}")
 
 
 @keys.command("rotate")
@@ -181,7 +186,7 @@ def keys_rotate(directory: str, key_type: str | None) -> None:
     passphrase = os.environ.get(PASSPHRASE_ENV)
     key = keystore.rotate(Path(directory), key_type=key_type, passphrase=passphrase)
     click.echo(f"rotated {directory}: signing key is now {key.verification_method}")
-    click.echo(f"publish the updated {Path(directory) / keystore.DID_DOCUMENT}")
+    click.echo(f"publish the updated {Path(directory) / DID_DOCUMENT}")
 
 
 @keys.command("retire")
@@ -190,7 +195,7 @@ def keys_rotate(directory: str, key_type: str | None) -> None:
 def keys_retire(directory: str, key_id: str) -> None:
     """Remove a rotated key from the DID document: credentials it signed stop verifying."""
     keystore.retire(Path(directory), key_id, passphrase=os.environ.get(PASSPHRASE_ENV))
-    click.echo(f"retired {key_id}; publish the updated {Path(directory) / keystore.DID_DOCUMENT}")
+    click.echo(f"retired {key_id}; publish the updated {Path(directory) / DID_DOCUMENT}")
 
 
 @main.group()
@@ -204,14 +209,28 @@ def issue() -> None:
 @click.option("--suite", type=click.Choice(sorted(SUITES)), help="Default: follows the key type.")
 @click.option("--verification-method", help="Sign for this verification method id instead of the key's own.")
 @click.option("--created", type=INSTANT, help="The proof's created time (default: now).")
-@click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True,
-              help="di: embedded Data Integrity proof; jwt: vc+jwt (VC-JOSE).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["di", "jwt"]),
+    default="di",
+    show_default=True,
+    help="di: embedded Data Integrity proof; jwt: vc+jwt (VC-JOSE).",
+)
 @click.option("--envelope", is_flag=True, help="With --format jwt: write an EnvelopedVerifiableCredential (UNTP).")
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-def issue_credential_cmd(unsigned: str, key_path: str, suite: str | None, verification_method: str | None,
-                         created: datetime | None, fmt: str, envelope: bool, contexts: tuple[Any, ...],
-                         out: str | None) -> None:
+def issue_credential_cmd(
+    unsigned: str,
+    key_path: str,
+    suite: str | None,
+    verification_method: str | None,
+    created: datetime | None,
+    fmt: str,
+    envelope: bool,
+    contexts: tuple[Any, ...],
+    out: str | None,
+) -> None:
     """Sign any VCDM document: a Data Integrity proof or a vc+jwt; nothing else is added."""
     document = _read_json(unsigned, "credential")
     if not isinstance(document, dict):
@@ -220,21 +239,35 @@ def issue_credential_cmd(unsigned: str, key_path: str, suite: str | None, verifi
         raise click.UsageError("--envelope needs --format jwt")
     signer = _load_signer(key_path, verification_method)
     mapping, pins = _contexts(contexts)
-    signed = _sign(document, signer, fmt=fmt, suite=suite, created=created, envelope=envelope,
-                   loader=ContextLoader(mapping, pins=pins))
+    signed = _sign(
+        document,
+        signer,
+        fmt=fmt,
+        suite=suite,
+        created=created,
+        envelope=envelope,
+        loader=ContextLoader(mapping, pins=pins),
+    )
     _emit(signed, out, f"signed {unsigned}")
 
 
-def _sign(document: dict[str, Any], signer: KeyPair, *, fmt: str, suite: str | None, created: datetime | None,
-          envelope: bool, loader: ContextLoader) -> dict[str, Any] | str:
+def _sign(
+    document: dict[str, Any],
+    signer: KeyPair,
+    *,
+    fmt: str,
+    suite: str | None,
+    created: datetime | None,
+    envelope: bool,
+    loader: ContextLoader,
+) -> dict[str, Any] | str:
     if not signer.verification_method:
         _fail("the key has no verification method id ('kid'); pass --verification-method")
     if fmt == "jwt":
         if suite:
             raise click.UsageError("--suite applies to --format di only")
         return issue_credential_jwt(document, signer, loader=loader, envelope=envelope)
-    return issue_credential(document, signer, loader=loader, cryptosuite=suite,
-                            created=created or datetime.now(timezone.utc))
+    return issue_credential(document, signer, loader=loader, cryptosuite=suite, created=created or datetime.now(UTC))
 
 
 def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
@@ -254,8 +287,15 @@ def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-def present(credentials: tuple[str, ...], key_path: str, challenge: str, domain: str, fmt: str,
-            contexts: tuple[Any, ...], out: str | None) -> None:
+def present(
+    credentials: tuple[str, ...],
+    key_path: str,
+    challenge: str,
+    domain: str,
+    fmt: str,
+    contexts: tuple[Any, ...],
+    out: str | None,
+) -> None:
     """Wrap credentials (JSON or vc+jwt files) in a presentation signed by the holder."""
     items: list[dict[str, Any] | str] = []
     for path in credentials:
@@ -268,26 +308,55 @@ def present(credentials: tuple[str, ...], key_path: str, challenge: str, domain:
         items.append(text if jose.looks_like_jws(text) else _read_json(path, "credential"))
     signer = _load_signer(key_path, None)
     mapping, pins = _contexts(contexts)
-    vp = make_presentation(items, signer, challenge=challenge, domain=domain, format=fmt,
-                           created=datetime.now(timezone.utc), loader=ContextLoader(mapping, pins=pins))
+    vp = make_presentation(
+        items,
+        signer,
+        challenge=challenge,
+        domain=domain,
+        format=fmt,
+        created=datetime.now(UTC),
+        loader=ContextLoader(mapping, pins=pins),
+    )
     _emit(vp, out, f"presented {len(items)} credential(s)")
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--did-doc", "did_docs", multiple=True, type=click.Path(dir_okay=False),
-              help="A DID (controller) document to resolve keys from; repeatable.")
+@click.option(
+    "--did-doc",
+    "did_docs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A DID (controller) document to resolve keys from; repeatable.",
+)
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
 @click.option("--now", type=INSTANT, help="Verify as of this time (default: now).")
-@click.option("--clock-skew", type=click.FloatRange(0, 86400), default=DEFAULT_CLOCK_SKEW, show_default=True,
-              help="Seconds of tolerance on validity windows.")
+@click.option(
+    "--clock-skew",
+    type=click.FloatRange(0, 86400),
+    default=DEFAULT_CLOCK_SKEW,
+    show_default=True,
+    help="Seconds of tolerance on validity windows.",
+)
 @click.option("--challenge", help="Expected proof challenge (presentations).")
 @click.option("--domain", help="Expected proof domain (presentations).")
-@click.option("--allow-network", is_flag=True,
-              help="Resolve did:web over https (public addresses only, with timeouts, size limits and a TTL cache).")
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Resolve did:web over https (public addresses only, with timeouts, size limits and a TTL cache).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(file: str, did_docs: tuple[str, ...], contexts: tuple[Any, ...], now: datetime | None, clock_skew: float,
-           challenge: str | None, domain: str | None, allow_network: bool, as_json: bool) -> None:
+def verify(
+    file: str,
+    did_docs: tuple[str, ...],
+    contexts: tuple[Any, ...],
+    now: datetime | None,
+    clock_skew: float,
+    challenge: str | None,
+    domain: str | None,
+    allow_network: bool,
+    as_json: bool,
+) -> None:
     """Verify a credential or presentation (JSON, or a file holding a compact JWS).
 
     Exit 0 verified, 1 not verified (invalid or undecided), 2 usage error.
@@ -299,8 +368,13 @@ def verify(file: str, did_docs: tuple[str, ...], contexts: tuple[Any, ...], now:
     except OSError as err:
         _fail(f"{file}: cannot read: {err.strerror}")
     mapping, pins = _contexts(contexts)
-    verifier = Verifier(contexts=mapping, context_pins=pins, did_documents=_did_documents(did_docs),
-                        clock_skew=clock_skew, fetcher=Fetcher() if allow_network else None)
+    verifier = Verifier(
+        contexts=mapping,
+        context_pins=pins,
+        did_documents=_did_documents(did_docs),
+        clock_skew=clock_skew,
+        fetcher=Fetcher() if allow_network else None,
+    )
     result = verifier.verify(data, now=now, challenge=challenge, domain=domain)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -313,8 +387,10 @@ def _print_result(result: VerificationResult, indent: str = "") -> None:
     width = max(len(c.name) for c in result.checks)
     for check in result.checks:
         line = f"{indent}{check.name.ljust(width)}  {check.outcome.value}"
-        reasons = [f"{p.type.rsplit('#', 1)[-1]}: {p.detail}" + (f" [{p.json_path}]" if p.json_path else "")
-                   for p in check.problems]
+        reasons = [
+            f"{p.type.rsplit('#', 1)[-1]}: {p.detail}" + (f" [{p.json_path}]" if p.json_path else "")
+            for p in check.problems
+        ]
         if reasons:
             line += "  " + reasons[0]
         elif check.detail and check.outcome is not Outcome.PASSED:
@@ -326,8 +402,11 @@ def _print_result(result: VerificationResult, indent: str = "") -> None:
         click.echo(f"{indent}credential {i}:")
         _print_result(cred, indent + "  ")
     if not indent:
-        verdict = "VERIFIED" if result.verified else (
-            "NOT VERIFIED (invalid)" if result.invalid else "NOT VERIFIED (could not be decided)")
+        verdict = (
+            "VERIFIED"
+            if result.verified
+            else ("NOT VERIFIED (invalid)" if result.invalid else "NOT VERIFIED (could not be decided)")
+        )
         click.echo(verdict)
 
 

@@ -98,7 +98,9 @@ class ContextLoader:
                 try:
                     raw = path.read_bytes()
                 except OSError as err:
-                    raise ContextError(f"context file for {url} cannot be read: {err.strerror or err}", url=url) from None
+                    raise ContextError(
+                        f"context file for {url} cannot be read: {err.strerror or err}", url=url
+                    ) from None
                 self._store(url, _parse(raw, url), raw, pins.pop(url, None))
                 self._paths[url] = (path, "user")
         for url, digest in pins.items():

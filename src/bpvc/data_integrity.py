@@ -28,8 +28,19 @@ from .keys import Signer
 from .suites import DEFAULT_ALLOWED, get_suite, suite_for_key, suite_for_proof
 
 ALGORITHM_KEY_TYPES = {"EdDSA": "ed25519", "Ed25519": "ed25519", "ES256": "p256", "ES384": "p384"}
-_OPTION_ORDER = ("id", "type", "cryptosuite", "created", "expires", "verificationMethod", "proofPurpose",
-                 "domain", "challenge", "nonce", "previousProof")
+_OPTION_ORDER = (
+    "id",
+    "type",
+    "cryptosuite",
+    "created",
+    "expires",
+    "verificationMethod",
+    "proofPurpose",
+    "domain",
+    "challenge",
+    "nonce",
+    "previousProof",
+)
 
 
 def proofs_of(document: dict[str, Any]) -> list[Any]:
@@ -55,7 +66,9 @@ def _matching_proofs(all_proofs: list[Any], proof: dict[str, Any]) -> list[dict[
     matches = []
     for pid in wanted:
         if pid not in by_id:
-            raise ProofError(f"previousProof {pid!r} names no proof in this document", json_path="$.proof.previousProof")
+            raise ProofError(
+                f"previousProof {pid!r} names no proof in this document", json_path="$.proof.previousProof"
+            )
         matches.append(by_id[pid])
     return matches
 
@@ -154,14 +167,23 @@ def proof_option_problems(
         if field not in proof:
             problems.append(ProofError(f"proof has no {field}", json_path=f"$.proof.{field}"))
     if "proofPurpose" in proof and proof["proofPurpose"] != expected_purpose:
-        problems.append(ProofError(f"proofPurpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}",
-                                   json_path="$.proof.proofPurpose"))
+        problems.append(
+            ProofError(
+                f"proofPurpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}",
+                json_path="$.proof.proofPurpose",
+            )
+        )
     if domain is not None and _set(proof.get("domain")) != _set(domain):
-        problems.append(DomainError(f"proof domain {proof.get('domain')!r} does not match the expected {domain!r}",
-                                    json_path="$.proof.domain"))
+        problems.append(
+            DomainError(
+                f"proof domain {proof.get('domain')!r} does not match the expected {domain!r}",
+                json_path="$.proof.domain",
+            )
+        )
     if challenge is not None and proof.get("challenge") != challenge:
-        problems.append(ChallengeError("proof challenge does not match the expected challenge",
-                                       json_path="$.proof.challenge"))
+        problems.append(
+            ChallengeError("proof challenge does not match the expected challenge", json_path="$.proof.challenge")
+        )
     skew = dates.Instant(clock_skew)
     for field in ("created", "expires"):
         if field not in proof:
@@ -172,7 +194,9 @@ def proof_option_problems(
             problems.append(err)
             continue
         if field == "created" and moment > now + skew:
-            problems.append(RangeValueError(f"proof created {proof[field]} is in the future", json_path="$.proof.created"))
+            problems.append(
+                RangeValueError(f"proof created {proof[field]} is in the future", json_path="$.proof.created")
+            )
         if field == "expires" and moment < now - skew:
             problems.append(RangeValueError(f"proof expired at {proof[field]}", json_path="$.proof.expires"))
     return problems
@@ -202,8 +226,9 @@ def verify_proofs(
     many = len(all_proofs) > 1
     outcomes = []
     for index, proof in enumerate(all_proofs):
-        problems = proof_option_problems(proof, expected_purpose=expected_purpose, domain=domain,
-                                         challenge=challenge, now=now, clock_skew=clock_skew)
+        problems = proof_option_problems(
+            proof, expected_purpose=expected_purpose, domain=domain, challenge=challenge, now=now, clock_skew=clock_skew
+        )
         method = None
         try:
             suite = suite_for_proof(proof, allowed_suites) if isinstance(proof, dict) else None

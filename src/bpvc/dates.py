@@ -9,7 +9,7 @@ equal while the signed text itself is never reformatted).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from .errors import MalformedError
@@ -66,17 +66,17 @@ def parse(value: object, *, field: str = "value", require_offset: bool = True, j
 
 def from_datetime(moment: datetime) -> Instant:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return Decimal(moment.timestamp()).quantize(Decimal("0.000001"))
 
 
 def format_instant(moment: datetime) -> str:
     """An XML Schema dateTimeStamp in UTC with whole seconds, as proofs and credentials carry it."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now_instant() -> datetime:
     """The current time; only entry points (CLI, server, Verifier.verify with now=None) call this."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

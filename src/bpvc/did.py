@@ -13,8 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import FetchError, MalformedError, ResolutionError, VerificationMethodError
-from .errors import INVALID_VERIFICATION_METHOD, INVALID_VERIFICATION_METHOD_URL
+from .errors import (
+    INVALID_VERIFICATION_METHOD,
+    INVALID_VERIFICATION_METHOD_URL,
+    FetchError,
+    MalformedError,
+    ResolutionError,
+    VerificationMethodError,
+)
 from .fetch import Fetcher
 from .keys import PublicKey
 
@@ -90,7 +96,7 @@ class Resolver:
         if controller in self._documents:
             return self._documents[controller]
         if controller.startswith("did:key:"):
-            return did_key_document(controller[len("did:key:"):])
+            return did_key_document(controller[len("did:key:") :])
         if controller.startswith("did:web:") and self._fetcher is not None:
             url = did_web_url(controller)
             try:
@@ -100,21 +106,27 @@ class Resolver:
             if not isinstance(doc, dict) or doc.get("id") != controller:
                 raise ResolutionError(f"the document at {url} is not the DID document of {controller}")
             return doc
-        how = "supply its DID document (--did-doc)" if controller.startswith("did:") else "supply its controller document"
+        how = (
+            "supply its DID document (--did-doc)" if controller.startswith("did:") else "supply its controller document"
+        )
         if controller.startswith("did:web:"):
             how += " or allow network resolution"
         raise ResolutionError(f"cannot resolve {controller} offline; {how}")
 
     def resolve(self, vm_url: object) -> VerificationMethod:
         if not isinstance(vm_url, str) or "#" not in vm_url or ":" not in vm_url:
-            raise VerificationMethodError(f"verification method {vm_url!r} is not an absolute URL with a fragment",
-                                          verification_method=str(vm_url), problem_type=INVALID_VERIFICATION_METHOD_URL)
+            raise VerificationMethodError(
+                f"verification method {vm_url!r} is not an absolute URL with a fragment",
+                verification_method=str(vm_url),
+                problem_type=INVALID_VERIFICATION_METHOD_URL,
+            )
         controller = vm_url.split("#", 1)[0]
         try:
             doc = self.controller_document(controller)
         except MalformedError as err:
-            raise VerificationMethodError(f"{vm_url}: {err.detail}", verification_method=vm_url,
-                                          problem_type=INVALID_VERIFICATION_METHOD) from err
+            raise VerificationMethodError(
+                f"{vm_url}: {err.detail}", verification_method=vm_url, problem_type=INVALID_VERIFICATION_METHOD
+            ) from err
         return method_from_document(doc, vm_url)
 
 
@@ -137,8 +149,11 @@ def method_from_document(doc: Mapping[str, Any], vm_url: str) -> VerificationMet
     method = next((m for m in candidates if isinstance(m, dict) and _absolute(m.get("id"), doc_id) == vm_url), None)
     if method is None:
         # The controller's own document disowns this key (for example a retired did:web key): invalid, not undecided.
-        raise VerificationMethodError(f"{vm_url} is not listed in the controller document {doc_id} (removed or "
-                                      "retired?)", verification_method=vm_url, problem_type=INVALID_VERIFICATION_METHOD)
+        raise VerificationMethodError(
+            f"{vm_url} is not listed in the controller document {doc_id} (removed or retired?)",
+            verification_method=vm_url,
+            problem_type=INVALID_VERIFICATION_METHOD,
+        )
     controller = method.get("controller")
     if controller != doc_id:
         raise VerificationMethodError(
@@ -160,6 +175,7 @@ def method_from_document(doc: Mapping[str, Any], vm_url: str) -> VerificationMet
         else:
             raise MalformedError(f"unsupported verification method type {vm_type!r} or missing key")
     except MalformedError as err:
-        raise VerificationMethodError(f"{vm_url}: {err.detail}", verification_method=vm_url,
-                                      problem_type=INVALID_VERIFICATION_METHOD) from err
+        raise VerificationMethodError(
+            f"{vm_url}: {err.detail}", verification_method=vm_url, problem_type=INVALID_VERIFICATION_METHOD
+        ) from err
     return VerificationMethod(vm_url, vm_type, doc_id, key, frozenset(relationships))

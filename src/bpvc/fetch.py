@@ -86,7 +86,9 @@ class HttpsTransport:
             path = parts.path or "/"
             if parts.query:
                 path += "?" + parts.query
-            conn.request("GET", path, headers={"Accept": "application/json, application/ld+json", "Accept-Encoding": "gzip"})
+            conn.request(
+                "GET", path, headers={"Accept": "application/json, application/ld+json", "Accept-Encoding": "gzip"}
+            )
             resp = conn.getresponse()
             body = resp.read(max_bytes + 1)
             return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)

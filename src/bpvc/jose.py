@@ -98,11 +98,14 @@ def unwrap_envelope(document: dict[str, Any]) -> tuple[str, str] | None:
     ident = document.get("id")
     for media, prefix in ENVELOPE_PREFIXES.items():
         if isinstance(ident, str) and ident.startswith(prefix):
-            return media, unquote(ident[len(prefix):])
+            return media, unquote(ident[len(prefix) :])
     if isinstance(ident, str) and ident.startswith("data:") and "," in ident:
-        media_type = ident[len("data:"):].split(",", 1)[0]
-        raise UnsupportedError(f"enveloped media type {media_type!r} is not supported (bpvc verifies "
-                               "application/vc+jwt and application/vp+jwt)", json_path="$.id")
+        media_type = ident[len("data:") :].split(",", 1)[0]
+        raise UnsupportedError(
+            f"enveloped media type {media_type!r} is not supported (bpvc verifies "
+            "application/vc+jwt and application/vp+jwt)",
+            json_path="$.id",
+        )
     raise MalformedError("an enveloped credential's id must be a data: URL", json_path="$.id")
 
 
@@ -119,19 +122,22 @@ def check_header(decoded: DecodedJws, media: str, allowed: frozenset[str]) -> No
     if not isinstance(alg, str) or alg.lower() == "none" or alg.startswith("HS"):
         raise ProofError(f"JWS alg {alg!r} is never accepted", json_path="$.header.alg")
     if alg not in allowed:
-        raise ProofError(f"JWS alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})",
-                         json_path="$.header.alg")
+        raise ProofError(
+            f"JWS alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})", json_path="$.header.alg"
+        )
     if header.get("typ") != f"{media}+jwt":
         raise ProofError(f"JWS typ must be {media}+jwt, found {header.get('typ')!r}", json_path="$.header.typ")
     if "cty" in header and header["cty"] != media:
         raise ProofError(f"JWS cty must be {media!r}, found {header['cty']!r}", json_path="$.header.cty")
     if "crit" in header:
-        raise ProofError(f"JWS has critical extensions bpvc does not understand: {header['crit']!r}",
-                         json_path="$.header.crit")
+        raise ProofError(
+            f"JWS has critical extensions bpvc does not understand: {header['crit']!r}", json_path="$.header.crit"
+        )
     for claim in ("vc", "vp"):
         if claim in payload:
-            raise ProofError(f"a {media}+jwt payload must not contain the {claim!r} claim (VCDM 1.1 style)",
-                             json_path=f"$.{claim}")
+            raise ProofError(
+                f"a {media}+jwt payload must not contain the {claim!r} claim (VCDM 1.1 style)", json_path=f"$.{claim}"
+            )
 
 
 def check_legacy_header(decoded: DecodedJws, allowed: frozenset[str]) -> None:
@@ -140,14 +146,18 @@ def check_legacy_header(decoded: DecodedJws, allowed: frozenset[str]) -> None:
     if not isinstance(alg, str) or alg.lower() == "none" or alg.startswith("HS"):
         raise ProofError(f"JWT alg {alg!r} is never accepted", json_path="$.header.alg")
     if alg not in allowed:
-        raise ProofError(f"JWT alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})",
-                         json_path="$.header.alg")
+        raise ProofError(
+            f"JWT alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})", json_path="$.header.alg"
+        )
     if decoded.header.get("typ", "JWT") != "JWT":
-        raise ProofError(f"a VCDM 1.1 JWT's typ must be JWT, found {decoded.header.get('typ')!r}",
-                         json_path="$.header.typ")
+        raise ProofError(
+            f"a VCDM 1.1 JWT's typ must be JWT, found {decoded.header.get('typ')!r}", json_path="$.header.typ"
+        )
     if "crit" in decoded.header:
-        raise ProofError(f"JWT has critical extensions bpvc does not understand: {decoded.header['crit']!r}",
-                         json_path="$.header.crit")
+        raise ProofError(
+            f"JWT has critical extensions bpvc does not understand: {decoded.header['crit']!r}",
+            json_path="$.header.crit",
+        )
 
 
 def resolve_key(header: dict[str, Any], issuer: str | None, resolver: Resolver) -> VerificationMethod:
@@ -160,14 +170,16 @@ def resolve_key(header: dict[str, Any], issuer: str | None, resolver: Resolver) 
     if isinstance(kid, str) and "#" in kid and ":" in kid.split("#", 1)[0]:
         return resolver.resolve(kid)
     if not issuer:
-        raise VerificationMethodError("JWS kid is not an absolute URL and there is no iss to look the key up in",
-                                      verification_method=str(kid))
+        raise VerificationMethodError(
+            "JWS kid is not an absolute URL and there is no iss to look the key up in", verification_method=str(kid)
+        )
     doc = resolver.controller_document(issuer)
     methods = [m for m in doc.get("verificationMethod") or [] if isinstance(m, dict)]
     candidates = methods if kid is None and len(methods) == 1 else [m for m in methods if _matches(m, issuer, kid)]
     if not candidates:
-        raise VerificationMethodError(f"no key matching kid {kid!r} in the document of {issuer}",
-                                      verification_method=f"{issuer}#{kid}")
+        raise VerificationMethodError(
+            f"no key matching kid {kid!r} in the document of {issuer}", verification_method=f"{issuer}#{kid}"
+        )
     return method_from_document(doc, _absolute_id(candidates[0], issuer))
 
 

@@ -226,9 +226,7 @@ def _jwk_key_type(jwk: dict[str, object]) -> str:
     kty, crv = jwk.get("kty"), jwk.get("crv")
     if (kty, crv) in (("OKP", "Ed25519"), ("EC", "P-256"), ("EC", "P-384"), ("EC", "secp256k1")):
         return _CRV_TO_TYPE[str(crv)]
-    raise MalformedError(
-        f"unsupported JWK key (kty={kty!r}, crv={crv!r}); expected Ed25519, P-256, P-384 or secp256k1"
-    )
+    raise MalformedError(f"unsupported JWK key (kty={kty!r}, crv={crv!r}); expected Ed25519, P-256, P-384 or secp256k1")
 
 
 # --- encrypted private keys: a compact JWE (RFC 7516) with PBES2-HS512+A256KW / A256GCM -------------
@@ -238,24 +236,27 @@ _PBES2_COUNT = 310_000
 
 
 def _pbes2_kek(passphrase: str, salt: bytes, count: int) -> bytes:
-    kdf = PBKDF2HMAC(
-        algorithm=hashes.SHA512(), length=32, salt=_PBES2_ALG.encode() + b"\0" + salt, iterations=count
-    )
+    kdf = PBKDF2HMAC(algorithm=hashes.SHA512(), length=32, salt=_PBES2_ALG.encode() + b"\0" + salt, iterations=count)
     return kdf.derive(passphrase.encode("utf-8"))
 
 
 def encrypt_jwk(jwk: dict[str, str], passphrase: str) -> str:
     """Encrypt a private JWK at rest as a compact JWE (``cty: jwk+json``)."""
     salt = secrets.token_bytes(16)
-    header = {"alg": _PBES2_ALG, "enc": "A256GCM", "cty": "jwk+json", "p2s": multibase.b64url_encode(salt),
-              "p2c": _PBES2_COUNT}
+    header = {
+        "alg": _PBES2_ALG,
+        "enc": "A256GCM",
+        "cty": "jwk+json",
+        "p2s": multibase.b64url_encode(salt),
+        "p2c": _PBES2_COUNT,
+    }
     protected = multibase.b64url_encode(json.dumps(header, separators=(",", ":")).encode())
     cek = secrets.token_bytes(32)
     wrapped = aes_key_wrap(_pbes2_kek(passphrase, salt, _PBES2_COUNT), cek)
     iv = secrets.token_bytes(12)
     sealed = AESGCM(cek).encrypt(iv, json.dumps(jwk).encode(), protected.encode("ascii"))
-    parts = [protected, wrapped, iv, sealed[:-16], sealed[-16:]]
-    return ".".join(p if isinstance(p, str) else multibase.b64url_encode(p) for p in parts)
+    encoded = [multibase.b64url_encode(p) for p in (wrapped, iv, sealed[:-16], sealed[-16:])]
+    return ".".join([protected, *encoded])
 
 
 def decrypt_jwk(jwe: str, passphrase: str) -> dict[str, object]:

@@ -136,8 +136,10 @@ def rotate(directory: Path, *, key_type: str | None = None, passphrase: str | No
     current = load_key(directory, passphrase=passphrase)
     doc_path = directory / DID_DOCUMENT
     if not doc_path.exists():
-        raise KeyFileError(f"{directory} has no {DID_DOCUMENT}: only did:web keys can be rotated "
-                           "(a did:key is its key; make a new one instead)")
+        raise KeyFileError(
+            f"{directory} has no {DID_DOCUMENT}: only did:web keys can be rotated "
+            "(a did:key is its key; make a new one instead)"
+        )
     doc = _read_json(doc_path)
     history = _history(directory, doc)
     controller = str(doc.get("id"))
@@ -158,7 +160,9 @@ def rotate(directory: Path, *, key_type: str | None = None, passphrase: str | No
             write_private(staging / PRIVATE_JWE, encrypt_jwk(new.private_jwk(), passphrase))
         else:
             write_private(staging / PRIVATE_JWK, _json(new.private_jwk()))
-        write_public(staging / PUBLIC_JWK, {**new.public_key.jwk(), "kid": new.verification_method, "alg": new.algorithm})
+        write_public(
+            staging / PUBLIC_JWK, {**new.public_key.jwk(), "kid": new.verification_method, "alg": new.algorithm}
+        )
         write_public(staging / PUBLIC_MULTIKEY, {"@context": did.MULTIKEY_CONTEXT, **multikey_method(new)})
         write_public(staging / DID_DOCUMENT, doc)
         write_public(staging / HISTORY, history)

@@ -8,7 +8,7 @@ issuer or holder, ``nbf`` -> issuanceDate, ``exp`` -> expirationDate, ``jti`` ->
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from . import dates
@@ -19,7 +19,7 @@ def _iso(value: Any, claim: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise MalformedError(f"JWT {claim} must be a NumericDate, found {value!r}", json_path=f"$.{claim}")
     try:
-        return dates.format_instant(datetime.fromtimestamp(value, tz=timezone.utc))
+        return dates.format_instant(datetime.fromtimestamp(value, tz=UTC))
     except (OverflowError, OSError, ValueError):
         raise MalformedError(f"JWT {claim} {value!r} is out of range", json_path=f"$.{claim}") from None
 
@@ -30,8 +30,9 @@ def _merge(doc: dict[str, Any], prop: str, value: Any, claim: str) -> None:
         return
     current = doc[prop].get("id") if isinstance(doc[prop], dict) and prop in ("issuer", "holder") else doc[prop]
     if current != value:
-        raise MalformedError(f"JWT {claim} {value!r} contradicts the credential's {prop} {current!r}",
-                             json_path=f"$.{claim}")
+        raise MalformedError(
+            f"JWT {claim} {value!r} contradicts the credential's {prop} {current!r}", json_path=f"$.{claim}"
+        )
 
 
 def from_legacy_claims(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:

@@ -72,7 +72,9 @@ def _check_context(document: dict[str, Any], problems: list[BpvcError]) -> str |
     for i, entry in enumerate(ctx if isinstance(ctx, list) else [ctx]):
         if isinstance(entry, str):
             if not is_url(entry):
-                problems.append(MalformedError(f"@context entry {entry!r} is not a URL", json_path=f"$['@context'][{i}]"))
+                problems.append(
+                    MalformedError(f"@context entry {entry!r} is not a URL", json_path=f"$['@context'][{i}]")
+                )
         elif not isinstance(entry, dict):
             problems.append(MalformedError("@context entries must be URLs or objects", json_path=f"$['@context'][{i}]"))
     return version
@@ -102,8 +104,11 @@ def _check_language_string(value: Any, path: str, problems: list[BpvcError]) -> 
             continue
         if isinstance(item, dict) and "@value" in item and set(item) <= _LANGUAGE_VALUE_KEYS:
             continue
-        problems.append(MalformedError("must be a string or a language value object (@value, @language, @direction)",
-                                       json_path=where))
+        problems.append(
+            MalformedError(
+                "must be a string or a language value object (@value, @language, @direction)", json_path=where
+            )
+        )
 
 
 def _check_typed_objects(document: dict[str, Any], problems: list[BpvcError]) -> None:
@@ -159,15 +164,18 @@ def _check_dates(document: dict[str, Any], version: str | None, problems: list[B
     if version == "1.1":
         fields = (("issuanceDate", True), ("expirationDate", False))
         if "issuanceDate" not in document:
-            problems.append(MalformedError("issuanceDate is required in a VCDM 1.1 credential", json_path="$.issuanceDate"))
+            problems.append(
+                MalformedError("issuanceDate is required in a VCDM 1.1 credential", json_path="$.issuanceDate")
+            )
     else:
         fields = (("validFrom", False), ("validUntil", False))
     parsed = {}
     for name, _ in fields:
         if name in document:
             try:
-                parsed[name] = dates.parse(document[name], field=name, require_offset=version != "1.1",
-                                           json_path=f"$.{name}")
+                parsed[name] = dates.parse(
+                    document[name], field=name, require_offset=version != "1.1", json_path=f"$.{name}"
+                )
             except MalformedError as err:
                 problems.append(err)
     start, end = (parsed.get(f) for f, _ in fields)
@@ -210,13 +218,19 @@ def check_presentation(document: Any) -> list[BpvcError]:
     for i, item in enumerate(creds if isinstance(creds, list) else [creds]):
         path = f"$.verifiableCredential[{i}]"
         if not isinstance(item, dict):
-            problems.append(MalformedError("verifiableCredential entries must be objects (a JWT goes in an "
-                                           "EnvelopedVerifiableCredential)", json_path=path))
+            problems.append(
+                MalformedError(
+                    "verifiableCredential entries must be objects (a JWT goes in an EnvelopedVerifiableCredential)",
+                    json_path=path,
+                )
+            )
         elif "EnvelopedVerifiableCredential" in types_of(item):
             if "@context" not in item:
                 problems.append(MalformedError("an enveloped credential needs @context", json_path=path))
             if not (isinstance(item.get("id"), str) and item["id"].startswith("data:")):
-                problems.append(MalformedError("an enveloped credential's id must be a data: URL", json_path=f"{path}.id"))
+                problems.append(
+                    MalformedError("an enveloped credential's id must be a data: URL", json_path=f"{path}.id")
+                )
         else:
             _check_type(item, "VerifiableCredential", problems, path)
     return problems

@@ -95,7 +95,7 @@ def decode_multikey(text: object, *, secret: bool = False) -> tuple[str, bytes]:
     table = SECRET_CODECS if secret else PUBLIC_CODECS
     for key_type, (header, lengths) in table.items():
         if raw.startswith(header):
-            body = raw[len(header):]
+            body = raw[len(header) :]
             if len(body) not in lengths:
                 raise MalformedError(
                     f"{key_type} {'secret' if secret else 'public'} Multikey has {len(body)} key bytes, "

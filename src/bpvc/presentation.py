@@ -61,5 +61,12 @@ def present(
     if format != "di":
         raise MalformedError(f"unknown presentation format {format!r} (di or jwt)")
     vp = build(credentials, holder)
-    return add_proof(vp, signer, loader=loader or default_loader(), purpose="authentication", created=created,
-                     challenge=challenge, domain=domain)
+    return add_proof(
+        vp,
+        signer,
+        loader=loader or default_loader(),
+        purpose="authentication",
+        created=created,
+        challenge=challenge,
+        domain=domain,
+    )

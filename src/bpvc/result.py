@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .errors import BpvcError
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     INDETERMINATE = "indeterminate"
@@ -43,8 +43,11 @@ class Check:
     warnings: tuple[Problem, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "outcome": self.outcome.value,
-                               "problems": [p.to_dict() for p in self.problems]}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "outcome": self.outcome.value,
+            "problems": [p.to_dict() for p in self.problems],
+        }
         if self.detail:
             out["detail"] = self.detail
         if self.warnings:

@@ -67,8 +67,9 @@ def _parse_input(data: Any) -> dict[str, Any] | str:
         try:
             parsed = json.loads(data)
         except json.JSONDecodeError as err:
-            raise ParsingError(f"input is neither JSON nor a compact JWS: {err.msg} at line {err.lineno} "
-                               f"column {err.colno}") from None
+            raise ParsingError(
+                f"input is neither JSON nor a compact JWS: {err.msg} at line {err.lineno} column {err.colno}"
+            ) from None
         if not isinstance(parsed, dict):
             raise ParsingError("input must be a JSON object (a credential or a presentation) or a compact JWS")
         return parsed
@@ -131,11 +132,13 @@ class Verifier:
             return self._dispatch(parsed, instant, challenge, domain)
         except Exception as err:  # a last guard: verification must never raise for bad input
             problem = MalformedError(f"verification stopped on unexpected input: {type(err).__name__}: {err}")
-            return VerificationResult((_failed("structure", [problem], Outcome.INDETERMINATE),),
-                                      parsed if isinstance(parsed, dict) else None)
+            return VerificationResult(
+                (_failed("structure", [problem], Outcome.INDETERMINATE),), parsed if isinstance(parsed, dict) else None
+            )
 
-    def _dispatch(self, parsed: dict[str, Any] | str, now: dates.Instant, challenge: str | None,
-                  domain: str | list[str] | None) -> VerificationResult:
+    def _dispatch(
+        self, parsed: dict[str, Any] | str, now: dates.Instant, challenge: str | None, domain: str | list[str] | None
+    ) -> VerificationResult:
         if isinstance(parsed, str):
             return self._verify_jws(parsed, now, challenge, domain)
         try:
@@ -152,9 +155,15 @@ class Verifier:
 
     # -- credentials ---------------------------------------------------------------------------
 
-    def _verify_credential(self, document: dict[str, Any], now: dates.Instant, *,
-                           secured_by: ProofOutcome | None = None, jwt_claims: dict[str, Any] | None = None,
-                           self_asserted_by: str | None = None) -> VerificationResult:
+    def _verify_credential(
+        self,
+        document: dict[str, Any],
+        now: dates.Instant,
+        *,
+        secured_by: ProofOutcome | None = None,
+        jwt_claims: dict[str, Any] | None = None,
+        self_asserted_by: str | None = None,
+    ) -> VerificationResult:
         """All credential checks. ``secured_by`` is a JWS outcome (VC-JOSE) instead of embedded proofs."""
         checks = [self._structure(model.check_credential(document))]
         memo: dict[tuple[str, str], Any] = {}
@@ -163,14 +172,25 @@ class Verifier:
             outcomes = [secured_by]
         elif proofs_of(document):
             outcomes = verify_proofs(
-                document, resolver=self._resolver, loader=self._loader, expected_purpose="assertionMethod",
-                now=now, clock_skew=self._clock_skew, allowed_suites=self._allowed_suites, memo=memo,
+                document,
+                resolver=self._resolver,
+                loader=self._loader,
+                expected_purpose="assertionMethod",
+                now=now,
+                clock_skew=self._clock_skew,
+                allowed_suites=self._allowed_suites,
+                memo=memo,
             )
         else:
             outcomes = []
         if not outcomes and self_asserted_by is not None:
-            checks.append(Check("proof", Outcome.PASSED,
-                                detail=f"self-asserted by the holder {self_asserted_by}; secured by the presentation's proof"))
+            checks.append(
+                Check(
+                    "proof",
+                    Outcome.PASSED,
+                    detail=f"self-asserted by the holder {self_asserted_by}; secured by the presentation's proof",
+                )
+            )
             checks.append(Check("key_ownership", Outcome.PASSED, detail="the issuer is the presentation's holder"))
         else:
             checks.append(self._proof_check(outcomes))
@@ -201,11 +221,19 @@ class Verifier:
         failed = [o for o in outcomes if o.errors and not isinstance(o.error, VerificationMethodError)]
         if failed:
             undecided = all(o.indeterminate or isinstance(o.error, ContextError) for o in failed)
-            return Check("proof", Outcome.INDETERMINATE if undecided else Outcome.FAILED,
-                         tuple(Problem.from_error(e) for o in failed for e in o.errors), warnings=warnings)
+            return Check(
+                "proof",
+                Outcome.INDETERMINATE if undecided else Outcome.FAILED,
+                tuple(Problem.from_error(e) for o in failed for e in o.errors),
+                warnings=warnings,
+            )
         if any(o.errors for o in outcomes):
-            return Check("proof", Outcome.FAILED, detail="a proof's verification method is unusable (see key_ownership)",
-                         warnings=warnings)
+            return Check(
+                "proof",
+                Outcome.FAILED,
+                detail="a proof's verification method is unusable (see key_ownership)",
+                warnings=warnings,
+            )
         kind = "JWS" if outcomes[0].index < 0 else f"{len(outcomes)} proof(s)"
         return Check("proof", Outcome.PASSED, detail=f"{kind} verified", warnings=warnings)
 
@@ -218,9 +246,13 @@ class Verifier:
                 errors.extend(o.errors)
             elif o.method is not None and purpose not in o.method.relationships:
                 path = "$.header.kid" if o.index < 0 else f"$.proof[{o.index}].verificationMethod"
-                errors.append(VerificationMethodError(
-                    f"{o.method.id} is not authorized for {purpose} by its controller {o.method.controller}",
-                    verification_method=o.method.id, json_path=path))
+                errors.append(
+                    VerificationMethodError(
+                        f"{o.method.id} is not authorized for {purpose} by its controller {o.method.controller}",
+                        verification_method=o.method.id,
+                        json_path=path,
+                    )
+                )
         if errors:
             return _failed("key_ownership", errors)
         verified = [o for o in outcomes if o.verified and o.method is not None]
@@ -229,16 +261,24 @@ class Verifier:
             return Check("key_ownership", outcome, detail="no proof verified, so no key could be checked")
         if controller is None and role == "holder":
             signers = ", ".join(sorted({o.method.controller for o in verified}))  # type: ignore[union-attr]
-            return Check("key_ownership", Outcome.PASSED, detail=f"the presentation names no holder; presented by {signers}")
+            return Check(
+                "key_ownership", Outcome.PASSED, detail=f"the presentation names no holder; presented by {signers}"
+            )
         if controller is None:
             return _failed("key_ownership", [MalformedError(f"the document names no {role}")])
         if any(o.method.controller == controller for o in verified):  # type: ignore[union-attr]
             key = next(o.method.id for o in verified if o.method.controller == controller)  # type: ignore[union-attr]
             return Check("key_ownership", Outcome.PASSED, detail=f"signed with {key}, controlled by the {role}")
         signers = ", ".join(sorted({o.method.controller for o in verified}))  # type: ignore[union-attr]
-        return _failed("key_ownership", [VerificationMethodError(
-            f"no proof was made with a key controlled by the {role} {controller} (signed by {signers})",
-            json_path="$.proof.verificationMethod")])
+        return _failed(
+            "key_ownership",
+            [
+                VerificationMethodError(
+                    f"no proof was made with a key controlled by the {role} {controller} (signed by {signers})",
+                    json_path="$.proof.verificationMethod",
+                )
+            ],
+        )
 
     def _validity(self, document: dict[str, Any], now: dates.Instant, jwt_claims: dict[str, Any] | None) -> Check:
         version = "1.1" if model.version_of_or_none(document) == "1.1" else "2.0"
@@ -246,10 +286,23 @@ class Verifier:
         skew = dates.Instant(self._clock_skew)
         errors: list[BpvcError] = []
         try:
-            start = dates.parse(document[start_field], field=start_field, require_offset=version == "2.0",
-                                json_path=f"$.{start_field}") if start_field in document else None
-            end = dates.parse(document[end_field], field=end_field, require_offset=version == "2.0",
-                              json_path=f"$.{end_field}") if end_field in document else None
+            start = (
+                dates.parse(
+                    document[start_field],
+                    field=start_field,
+                    require_offset=version == "2.0",
+                    json_path=f"$.{start_field}",
+                )
+                if start_field in document
+                else None
+            )
+            end = (
+                dates.parse(
+                    document[end_field], field=end_field, require_offset=version == "2.0", json_path=f"$.{end_field}"
+                )
+                if end_field in document
+                else None
+            )
         except BpvcError as err:
             return _failed("validity", [err])
         if start is not None and now + skew < start:
@@ -268,9 +321,17 @@ class Verifier:
             return Check("status", Outcome.SKIPPED, detail="the credential has no credentialStatus")
         if not self._require_status:
             return Check("status", Outcome.SKIPPED, detail="status checking is turned off by the policy")
-        return _failed("status", [MalformedError(
-            "status checking is not available in this version of bpvc, so the credential's status cannot be "
-            "determined (failing closed)", json_path="$.credentialStatus")], Outcome.INDETERMINATE)
+        return _failed(
+            "status",
+            [
+                MalformedError(
+                    "status checking is not available in this version of bpvc, so the credential's status cannot be "
+                    "determined (failing closed)",
+                    json_path="$.credentialStatus",
+                )
+            ],
+            Outcome.INDETERMINATE,
+        )
 
     def _schema(self, document: dict[str, Any]) -> Check:
         if "credentialSchema" not in document:
@@ -279,8 +340,14 @@ class Verifier:
 
     # -- JOSE ------------------------------------------------------------------------------------
 
-    def _verify_jws(self, token: str, now: dates.Instant, challenge: str | None, domain: str | list[str] | None,
-                    expected_media: str | None = None) -> VerificationResult:
+    def _verify_jws(
+        self,
+        token: str,
+        now: dates.Instant,
+        challenge: str | None,
+        domain: str | list[str] | None,
+        expected_media: str | None = None,
+    ) -> VerificationResult:
         try:
             decoded = jose.decode(token)
         except BpvcError as err:
@@ -295,8 +362,9 @@ class Verifier:
         outcome = self._jws_outcome(decoded, "vc", model.issuer_id(payload), now)
         return self._verify_credential(payload, now, secured_by=outcome, jwt_claims=payload)
 
-    def _jws_outcome(self, decoded: jose.DecodedJws, media: str, party: str | None, now: dates.Instant,
-                     *, legacy: bool = False) -> ProofOutcome:
+    def _jws_outcome(
+        self, decoded: jose.DecodedJws, media: str, party: str | None, now: dates.Instant, *, legacy: bool = False
+    ) -> ProofOutcome:
         """One JWS as a proof outcome (index -1), so proof and key-ownership checks treat it like a proof."""
         warnings: list[BpvcError] = []
         try:
@@ -306,11 +374,14 @@ class Verifier:
                 jose.check_header(decoded, media, self._allowed_algorithms)
             iss = decoded.payload.get("iss")
             if iss is not None and iss != party:
-                raise ProofError(f"JWT iss {iss!r} is not the {'issuer' if media == 'vc' else 'holder'} {party!r}",
-                                 json_path="$.iss")
+                raise ProofError(
+                    f"JWT iss {iss!r} is not the {'issuer' if media == 'vc' else 'holder'} {party!r}", json_path="$.iss"
+                )
             iat = decoded.payload.get("iat")
             if iat is not None and not isinstance(iat, (int, float)):
-                warnings.append(MalformedError(f"JWT iat {iat!r} is not a NumericDate; it was ignored", json_path="$.iat"))
+                warnings.append(
+                    MalformedError(f"JWT iat {iat!r} is not a NumericDate; it was ignored", json_path="$.iat")
+                )
             elif iat is not None and dates.Instant(iat) > now + dates.Instant(self._clock_skew):
                 raise RangeValueError("JWT iat is in the future", json_path="$.iat")
             method = jose.verify_jws(decoded, party, self._resolver)
@@ -320,8 +391,9 @@ class Verifier:
             return ProofOutcome(-1, decoded.header, None, (err,), False, tuple(warnings))
         return ProofOutcome(-1, decoded.header, method, (), False, tuple(warnings))
 
-    def _verify_legacy_jwt(self, decoded: jose.DecodedJws, now: dates.Instant, challenge: str | None,
-                           domain: str | list[str] | None) -> VerificationResult:
+    def _verify_legacy_jwt(
+        self, decoded: jose.DecodedJws, now: dates.Instant, challenge: str | None, domain: str | list[str] | None
+    ) -> VerificationResult:
         try:
             document, media = from_legacy_claims(decoded.payload)
         except BpvcError as err:
@@ -329,15 +401,23 @@ class Verifier:
         party = model.issuer_id(document) if media == "vc" else jose.holder_of(document)
         outcome = self._jws_outcome(decoded, media, party, now, legacy=True)
         if media == "vp":
-            return self._verify_presentation(document, now, challenge, domain, secured_by=outcome,
-                                             jwt_claims=decoded.payload)
+            return self._verify_presentation(
+                document, now, challenge, domain, secured_by=outcome, jwt_claims=decoded.payload
+            )
         return self._verify_credential(document, now, secured_by=outcome, jwt_claims=decoded.payload)
 
     # -- presentations -------------------------------------------------------------------------
 
-    def _verify_presentation(self, document: dict[str, Any], now: dates.Instant, challenge: str | None,
-                             domain: str | list[str] | None, *, secured_by: ProofOutcome | None = None,
-                             jwt_claims: dict[str, Any] | None = None) -> VerificationResult:
+    def _verify_presentation(
+        self,
+        document: dict[str, Any],
+        now: dates.Instant,
+        challenge: str | None,
+        domain: str | list[str] | None,
+        *,
+        secured_by: ProofOutcome | None = None,
+        jwt_claims: dict[str, Any] | None = None,
+    ) -> VerificationResult:
         checks = [self._structure(model.check_presentation(document))]
         memo: dict[tuple[str, str], Any] = {}
         checks.append(self._contexts(document, memo))
@@ -346,8 +426,15 @@ class Verifier:
             outcomes = [_with_binding(secured_by, jwt_claims or {}, challenge, domain)]
         elif proofs_of(document):
             outcomes = verify_proofs(
-                document, resolver=self._resolver, loader=self._loader, expected_purpose="authentication", now=now,
-                clock_skew=self._clock_skew, domain=domain, challenge=challenge, allowed_suites=self._allowed_suites,
+                document,
+                resolver=self._resolver,
+                loader=self._loader,
+                expected_purpose="authentication",
+                now=now,
+                clock_skew=self._clock_skew,
+                domain=domain,
+                challenge=challenge,
+                allowed_suites=self._allowed_suites,
                 memo=memo,
             )
         else:
@@ -359,8 +446,9 @@ class Verifier:
             checks.append(Check("proof", Outcome.SKIPPED, detail="the presentation has no proof"))
         if jwt_claims:
             checks.append(self._validity({}, now, jwt_claims))
-        holder_proven = bool(outcomes) and all(c.outcome is Outcome.PASSED for c in checks
-                                               if c.name in ("proof", "key_ownership"))
+        holder_proven = bool(outcomes) and all(
+            c.outcome is Outcome.PASSED for c in checks if c.name in ("proof", "key_ownership")
+        )
         results = []
         creds = document.get("verifiableCredential", [])
         for item in creds if isinstance(creds, list) else [creds]:
@@ -370,7 +458,9 @@ class Verifier:
                 results.append(self._verify_embedded(item, now, holder if holder_proven else None))
         return VerificationResult(tuple(checks), document, "presentation", tuple(results))
 
-    def _verify_embedded(self, item: dict[str, Any], now: dates.Instant, proven_holder: str | None) -> VerificationResult:
+    def _verify_embedded(
+        self, item: dict[str, Any], now: dates.Instant, proven_holder: str | None
+    ) -> VerificationResult:
         try:
             enveloped = jose.unwrap_envelope(item)
         except UnsupportedError as err:
@@ -379,13 +469,17 @@ class Verifier:
             return VerificationResult((_failed("structure", [err]),), item)
         if enveloped is not None:
             return self._verify_jws(enveloped[1], now, None, None, expected_media=enveloped[0])
-        self_asserted = proven_holder if (not proofs_of(item) and proven_holder is not None
-                                          and model.issuer_id(item) == proven_holder) else None
+        self_asserted = (
+            proven_holder
+            if (not proofs_of(item) and proven_holder is not None and model.issuer_id(item) == proven_holder)
+            else None
+        )
         return self._verify_credential(item, now, self_asserted_by=self_asserted)
 
 
-def _with_binding(outcome: ProofOutcome, claims: dict[str, Any], challenge: str | None,
-                  domain: str | list[str] | None) -> ProofOutcome:
+def _with_binding(
+    outcome: ProofOutcome, claims: dict[str, Any], challenge: str | None, domain: str | list[str] | None
+) -> ProofOutcome:
     """A vp+jwt binds challenge and domain through the ``nonce`` and ``aud`` claims."""
     errors = list(outcome.errors)
     if challenge is not None and claims.get("nonce") != challenge:
@@ -395,8 +489,11 @@ def _with_binding(outcome: ProofOutcome, claims: dict[str, Any], challenge: str 
         audience = audience if isinstance(audience, list) else [audience]
         wanted = domain if isinstance(domain, list) else [domain]
         if not set(wanted) <= set(audience):
-            errors.append(DomainError(f"JWT aud {claims.get('aud')!r} does not include the expected domain {domain!r}",
-                                      json_path="$.aud"))
+            errors.append(
+                DomainError(
+                    f"JWT aud {claims.get('aud')!r} does not include the expected domain {domain!r}", json_path="$.aud"
+                )
+            )
     if errors == list(outcome.errors):
         return outcome
     return ProofOutcome(outcome.index, outcome.proof, outcome.method, tuple(errors), False, outcome.warnings)
@@ -410,7 +507,9 @@ def _jwt_time_problems(claims: dict[str, Any], now: dates.Instant, skew: dates.I
             continue
         value = claims[claim]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            problems.append(MalformedError(f"JWT {claim} must be a NumericDate, found {value!r}", json_path=f"$.{claim}"))
+            problems.append(
+                MalformedError(f"JWT {claim} must be a NumericDate, found {value!r}", json_path=f"$.{claim}")
+            )
         elif claim == "nbf" and dates.Instant(value) > now + skew:
             problems.append(RangeValueError("the JWT is not valid yet (nbf)", json_path="$.nbf"))
         elif claim == "exp" and dates.Instant(value) < now - skew:

@@ -41,8 +41,9 @@ def suite_for_proof(proof: dict[str, Any], allowed: frozenset[str] = DEFAULT_ALL
         return get_suite(proof.get("cryptosuite"), allowed)
     if isinstance(proof_type, str) and proof_type in LEGACY_SUITES:
         if proof_type not in allowed:
-            raise ProofError(f"proof type {proof_type!r} is not allowed by the verification policy",
-                             json_path="$.proof.type")
+            raise ProofError(
+                f"proof type {proof_type!r} is not allowed by the verification policy", json_path="$.proof.type"
+            )
         return LEGACY_SUITES[proof_type]
     raise ProofError(f"unsupported proof type {proof_type!r}", json_path="$.proof.type")
 

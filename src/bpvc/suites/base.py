@@ -53,8 +53,14 @@ class Cryptosuite:
             config["@context"] = document["@context"]
         return config
 
-    def hash_data(self, document: dict[str, Any], proof: dict[str, Any], key_type: str, loader: ContextLoader,
-                  memo: dict[tuple[str, str], Any] | None = None) -> bytes:
+    def hash_data(
+        self,
+        document: dict[str, Any],
+        proof: dict[str, Any],
+        key_type: str,
+        loader: ContextLoader,
+        memo: dict[tuple[str, str], Any] | None = None,
+    ) -> bytes:
         """SHA(canonical proof configuration) || SHA(canonical document).
 
         ``document`` is what the proof covers: the unsecured document, or for a proof
@@ -64,22 +70,33 @@ class Cryptosuite:
         config = self.proof_configuration(proof, document)
         canon_doc = canonicalize(document, loader=loader, hash_name=hash_name, memo=memo)
         canon_proof = canonicalize(config, loader=loader, hash_name=hash_name)
-        return hashlib.new(hash_name, canon_proof.encode()).digest() + hashlib.new(hash_name, canon_doc.encode()).digest()
+        return (
+            hashlib.new(hash_name, canon_proof.encode()).digest() + hashlib.new(hash_name, canon_doc.encode()).digest()
+        )
 
-    def create_proof_value(self, document: dict[str, Any], proof: dict[str, Any], signer: Signer, key_type: str,
-                           loader: ContextLoader) -> str:
+    def create_proof_value(
+        self, document: dict[str, Any], proof: dict[str, Any], signer: Signer, key_type: str, loader: ContextLoader
+    ) -> str:
         self.check_key(key_type)
         if "proofValue" in proof:
             raise ProofGenerationError("proof options must not contain a proofValue")
         data = self.hash_data(document, proof, key_type, loader)
         return multibase.encode(signer.sign(data), "z")
 
-    def verify(self, document: dict[str, Any], proof: dict[str, Any], key: PublicKey, loader: ContextLoader,
-               memo: dict[tuple[str, str], Any] | None = None) -> None:
+    def verify(
+        self,
+        document: dict[str, Any],
+        proof: dict[str, Any],
+        key: PublicKey,
+        loader: ContextLoader,
+        memo: dict[tuple[str, str], Any] | None = None,
+    ) -> None:
         self.check_key(key.key_type)
         value = proof.get("proofValue")
         if not isinstance(value, str) or not value.startswith("z"):
-            raise MalformedError("proofValue must be a base58btc multibase string ('z…')", json_path="$.proof.proofValue")
+            raise MalformedError(
+                "proofValue must be a base58btc multibase string ('z…')", json_path="$.proof.proofValue"
+            )
         signature = multibase.decode(value)
         data = self.hash_data(document, proof, key.key_type, loader, memo)
         try:

@@ -50,18 +50,27 @@ class JsonWebSignature2020(Cryptosuite):
             return [err]
         problems: list[BpvcError] = []
         if header.get("alg") not in _ALG_KEY_TYPES:
-            problems.append(ProofError(f"jws header has no supported alg (found {header.get('alg')!r})",
-                                       json_path="$.proof.jws"))
+            problems.append(
+                ProofError(f"jws header has no supported alg (found {header.get('alg')!r})", json_path="$.proof.jws")
+            )
         if header.get("b64") is not False:
-            problems.append(ProofError("jws header must set b64 to false (detached, unencoded payload)",
-                                       json_path="$.proof.jws"))
+            problems.append(
+                ProofError("jws header must set b64 to false (detached, unencoded payload)", json_path="$.proof.jws")
+            )
         elif header.get("crit") != ["b64"]:
-            problems.append(ProofError("jws header with b64 false must list it in crit (RFC 7797 §6)",
-                                       json_path="$.proof.jws"))
+            problems.append(
+                ProofError("jws header with b64 false must list it in crit (RFC 7797 §6)", json_path="$.proof.jws")
+            )
         return problems
 
-    def verify(self, document: dict[str, Any], proof: dict[str, Any], key: PublicKey, loader: ContextLoader,
-               memo: dict[tuple[str, str], Any] | None = None) -> None:
+    def verify(
+        self,
+        document: dict[str, Any],
+        proof: dict[str, Any],
+        key: PublicKey,
+        loader: ContextLoader,
+        memo: dict[tuple[str, str], Any] | None = None,
+    ) -> None:
         problems = self.shape_problems(proof)
         if problems:
             raise problems[0]
@@ -72,5 +81,7 @@ class JsonWebSignature2020(Cryptosuite):
         try:
             key.verify(signature, encoded_header.encode("ascii") + b"." + data)
         except SignatureError:
-            raise SignatureError("JsonWebSignature2020 signature does not verify: the credential or its proof was "
-                                 "altered, or it was signed by another key") from None
+            raise SignatureError(
+                "JsonWebSignature2020 signature does not verify: the credential or its proof was "
+                "altered, or it was signed by another key"
+            ) from None

@@ -1,0 +1,1 @@
+"""Product records (carbon footprints, battery passports) read into bpvc's canonical shapes."""

@@ -112,3 +112,40 @@ def test_js_credentials_verify_in_bpvc(tmp_path, ctx_file, example_credential, k
     assert result.verified, result.to_dict()
     signed["credentialSubject"]["chemistry"] = "NMC"
     assert not Verifier().verify(signed, now=NOW).verified
+
+
+def test_passport_and_footprint_credentials_verify_in_js(tmp_path, ctx_file):
+    """The Catena-X samples (date corrected), our example passport and footprint, issued by bpvc, verify in JS."""
+    from conftest import need_reference
+
+    from bpvc.records import footprint, passport
+
+    key = KeyPair.generate("p256", "did:web:battery-maker.example#key-1")
+    doc = did_web_document(key.controller, [keystore.multikey_method(key)], active=[key.verification_method])
+    (tmp_path / "dids.json").write_text(json.dumps({doc["id"]: doc}))
+    records = []
+    for name in (
+        "io.catenax.battery.battery_pass_6.1.0_BatteryPass.json",
+        "io.catenax.battery.battery_pass_6.0.0_BatteryPass.json",
+    ):
+        record = json.loads(need_reference("samples", "catenax", name).read_text())
+        record["operation"]["intoServiceDate"] = "2024-05-08"
+        records.append(passport.to_credential(record, issuer=key.controller))
+    records.append(
+        passport.to_credential(
+            json.loads((ROOT / "examples" / "passport-6.1.0.json").read_text()), issuer=key.controller
+        )
+    )
+    pcf = json.loads((ROOT / "examples" / "footprint-8.0.0.json").read_text())
+    records.append(footprint.to_credential(pcf, issuer=key.controller))
+    files = []
+    for i, unsigned in enumerate(records):
+        path = tmp_path / f"record-{i}.json"
+        path.write_text(json.dumps(issue_credential(unsigned, key, created="2026-11-20T00:00:00Z")))
+        files.append(path)
+    run = _node(
+        "verify.mjs", "--contexts", ctx_file, "--dids", tmp_path / "dids.json", "--now", "2026-12-01T00:00:00Z", *files
+    )
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(lines) == len(files), run.stderr
+    assert all(line["verified"] for line in lines), lines

@@ -217,8 +217,10 @@ def test_pcf8_and_pcf9_samples_normalise_to_the_same_record() -> None:
     assert any("retroOrProspectivePcfType" in w and "quirk" in w for w in nine.warnings)
     assert any("precedingPfIds" in w and "empty" in w for w in nine.warnings)
     assert any("packagingLandManagementBiogenicCO2Emissions" in c and "same value" in c for c in nine.conversions)
-    assert any(c.startswith("pcf-9: ungrouped productLifeCycleStagesAndEmissions[0].productionStage[0]:")
-               for c in nine.conversions)
+    assert any(
+        c.startswith("pcf-9: ungrouped productLifeCycleStagesAndEmissions[0].productionStage[0]:")
+        for c in nine.conversions
+    )
 
 
 def test_canonical_records_against_the_8_0_0_schema() -> None:
@@ -357,11 +359,13 @@ def test_pact3_response_wrapper_and_index() -> None:
     assert err.value.json_path == "$.data[1].pcf.declaredUnitAmount"
 
 
-def test_pact3_invalid_example_imports_with_warnings() -> None:
+def test_pact3_invalid_example_names_both_defects() -> None:
+    """Case 10: `updated` is not RFC 3339 and packaging emissions are given without packagingEmissionsIncluded."""
     result = normalize(pact("v3_invalid-response-all-properties.json"))
     assert result.source == "pact-3"
-    assert any(w.startswith("pact-3: updated ") for w in result.warnings)
-    assert any("packagingEmissionsIncluded is not true" in w for w in result.warnings)
+    by_path = {e.json_path: e.detail for e in result.errors}
+    assert "is not an RFC 3339 date-time" in by_path["$.data[0].updated"]
+    assert "packagingEmissionsIncluded is not true" in by_path["$.data[0].pcf.packagingEmissionsIncluded"]
 
 
 # --------------------------------------------------------------------------- the declared-unit trap
@@ -385,8 +389,10 @@ def test_unit_trap_v2_to_v3() -> None:
     assert pcf["primaryDataShare"] == 12.5 and pcf["exemptedEmissionsPercent"] == 0
     assert pcf["dataQualityRating"] == {"technologicalDQR": 1.5, "temporalDQR": 2, "geographicalDQR": 3.0}
     assert any(
-        c.startswith("pact-2: declared unit: unitaryProductAmount 12 liter; per-unit values x12 -> "
-                     "per declaredUnitAmount 12 liter")
+        c.startswith(
+            "pact-2: declared unit: unitaryProductAmount 12 liter; per-unit values x12 -> "
+            "per declaredUnitAmount 12 liter"
+        )
         for c in v2.conversions
     )
     line = "pact-2: pcf.pCfExcludingBiogenic '1.5' (string) x 12 -> pcf.pcfExcludingBiogenicUptake 18.0"
@@ -430,8 +436,10 @@ def test_pact2_example_response() -> None:
     assert pcf["ipccCharacterizationFactors"] == "AR6"
     assert pcf["crossSectoralStandards"] == ["GHGP-Product", "ISO14067"]
     assert pcf["secondaryEmissionFactorSources"] == ["Ecoinvent 3.1"]
-    assert any("declared unit: unitaryProductAmount 1 liter" in c and "per declaredUnitAmount 1 liter" in c
-               for c in result.conversions)
+    assert any(
+        "declared unit: unitaryProductAmount 1 liter" in c and "per declaredUnitAmount 1 liter" in c
+        for c in result.conversions
+    )
     assert any("PACT response wrapper" in c for c in result.conversions)
     assert any("extensions" in w and "dropped" in w for w in result.warnings)
     assert any("$.retroOrProspectivePcfType" in w and "missing" in w for w in result.warnings)
@@ -610,8 +618,10 @@ def test_missing_pcf7_required_value() -> None:
         (lambda: v2_record(pCfExcludingBiogenic="1e999"), "$.pcf.pCfExcludingBiogenic"),
         (lambda: v2_record(dqi=[1, 2, 3]), "$.pcf.dqi"),
         (lambda: v2_record(productOrSectorSpecificRules="PEF"), "$.pcf.productOrSectorSpecificRules"),
-        (lambda: v2_record(productOrSectorSpecificRules=[{"operator": "PEF"}]),
-         "$.pcf.productOrSectorSpecificRules[0].ruleNames"),
+        (
+            lambda: v2_record(productOrSectorSpecificRules=[{"operator": "PEF"}]),
+            "$.pcf.productOrSectorSpecificRules[0].ruleNames",
+        ),
         (lambda: v2_record(secondaryEmissionFactorSources=["ecoinvent"]), "$.pcf.secondaryEmissionFactorSources[0]"),
         (lambda: v2_record(crossSectoralStandardsUsed=[{"a": 1}]), "$.pcf.crossSectoralStandardsUsed[0]"),
         (lambda: v3_record(ipccCharacterizationFactors=[]), "$.pcf.ipccCharacterizationFactors"),

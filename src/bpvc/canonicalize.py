@@ -53,6 +53,11 @@ class _BoundedRDFC(canon.URDNA2015):
         self._work_left = max_work
         self._max_work = max_work
         self._max_group = max_group
+        # rdf-canonize (jsonld.js) allows as many Hash N-Degree Quads runs as there are non-unique blank
+        # nodes (its default maxWorkFactor 1) and refuses the dataset beyond that; bpvc applies the same
+        # limit, so it never signs what the reference implementation cannot verify.
+        self._max_deep: int | None = None
+        self._deep_left = 0
 
     def create_hash(self) -> Any:
         return hashlib.new(self._hash_name)
@@ -68,6 +73,14 @@ class _BoundedRDFC(canon.URDNA2015):
         return related
 
     def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
+        if self._max_deep is None:  # only non-unique groups are left in the map when step 6 starts
+            self._max_deep = self._deep_left = sum(len(ids) for ids in self.hash_to_blank_nodes.values())
+        if self._deep_left == 0:
+            raise CanonicalizationLimitError(
+                f"RDF canonicalization refused: more than {self._max_deep} deep iterations for "
+                f"{self._max_deep} indistinguishable blank nodes (the limit jsonld.js applies too)"
+            )
+        self._deep_left -= 1
         self._work_left -= 1
         if self._work_left < 0:
             raise CanonicalizationLimitError(

@@ -100,10 +100,18 @@ def _write_atomic(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        _public_mode(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _public_mode(path: str) -> None:
+    """mkstemp creates 0600; credentials and QR codes are for sharing, so use the usual umask mode."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def _load_signer(path: str, verification_method: str | None) -> KeyPair:
@@ -341,6 +349,13 @@ def present(
 @click.option("--challenge", help="Expected proof challenge (presentations).")
 @click.option("--domain", help="Expected proof domain (presentations).")
 @click.option(
+    "--schema",
+    "schemas",
+    type=CONTEXT,
+    multiple=True,
+    help="Allow a JSON Schema a credential names: URL=FILE (bpvc's own schemas are bundled).",
+)
+@click.option(
     "--allow-network",
     is_flag=True,
     help="Resolve did:web over https (public addresses only, with timeouts, size limits and a TTL cache).",
@@ -354,6 +369,7 @@ def verify(
     clock_skew: float,
     challenge: str | None,
     domain: str | None,
+    schemas: tuple[Any, ...],
     allow_network: bool,
     as_json: bool,
 ) -> None:
@@ -374,6 +390,7 @@ def verify(
         did_documents=_did_documents(did_docs),
         clock_skew=clock_skew,
         fetcher=Fetcher() if allow_network else None,
+        schemas={u: p for u, p, _ in schemas},
     )
     result = verifier.verify(data, now=now, challenge=challenge, domain=domain)
     if as_json:
@@ -428,6 +445,9 @@ def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
     for e in entries:
         click.echo(f"{e.url}\n    sha256 {e.sha256}  ({e.source}) {e.path}")
 
+
+# The record commands (validate, issue passport|footprint, schema, qr) register themselves on the groups above.
+from . import cli_records  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

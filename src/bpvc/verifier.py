@@ -38,7 +38,10 @@ from .errors import (
 )
 from .fetch import Fetcher
 from .legacy_jwt import from_legacy_claims
+from .records import MODELS_BY_SCHEMA
+from .records import domain_findings as record_domain_findings
 from .result import Check, Outcome, Problem, VerificationResult
+from .schema import SchemaRegistry, SchemaUnavailableError
 from .suites import ALL_SUITES, DEFAULT_ALLOWED
 
 DEFAULT_CLOCK_SKEW = 300.0
@@ -91,6 +94,7 @@ class Verifier:
         clock_skew: float = DEFAULT_CLOCK_SKEW,
         require_status: bool = True,
         max_canonicalization_work: int = DEFAULT_MAX_WORK,
+        schemas: Mapping[str, str | Path] | None = None,
     ) -> None:
         unknown = set(allowed_suites) - set(ALL_SUITES)
         if unknown:
@@ -99,6 +103,7 @@ class Verifier:
         if bad_algs:
             raise ValueError(f"unsupported JOSE algorithm(s): {', '.join(sorted(bad_algs))}")
         self._loader = ContextLoader(contexts, pins=context_pins)
+        self._schemas = SchemaRegistry(schemas)
         self._resolver = Resolver(did_documents, fetcher=fetcher)
         self._allowed_suites = frozenset(allowed_suites)
         self._allowed_algorithms = frozenset(allowed_algorithms)
@@ -334,9 +339,78 @@ class Verifier:
         )
 
     def _schema(self, document: dict[str, Any]) -> Check:
-        if "credentialSchema" not in document:
+        """VC JSON Schema: each ``JsonSchema`` entry is resolved offline, its digest checked, and applied.
+
+        bpvc's record schemas (marked ``x-bpvc-samm-aspect``) apply to the record in the
+        credentialSubject, and the record's domain checks add warnings; other schemas apply to
+        the whole credential, as VC JSON Schema says.
+        """
+        entries = document.get("credentialSchema")
+        if entries is None:
             return Check("schema", Outcome.SKIPPED, detail="the credential names no credentialSchema")
-        return Check("schema", Outcome.SKIPPED, detail="credentialSchema validation is not available in this version")
+        errors: list[BpvcError] = []
+        warnings: list[BpvcError] = []
+        checked = 0
+        for i, entry in enumerate(entries if isinstance(entries, list) else [entries]):
+            path = f"$.credentialSchema[{i}]" if isinstance(entries, list) else "$.credentialSchema"
+            if not isinstance(entry, dict) or entry.get("type") != "JsonSchema":
+                kind = entry.get("type") if isinstance(entry, dict) else entry
+                warnings.append(MalformedError(f"credentialSchema type {kind!r} is not supported", json_path=path))
+                continue
+            schema_id = str(entry.get("id"))
+            if schema_id not in self._schemas:
+                warnings.append(
+                    SchemaUnavailableError(
+                        f"schema {schema_id} is not available offline; add it with --schema URL=FILE",
+                        json_path=f"{path}.id",
+                    )
+                )
+                continue
+            schema = self._schemas.get(schema_id)
+            if "digestSRI" in entry and entry["digestSRI"] != schema.digest_sri:
+                errors.append(
+                    MalformedError(
+                        f"schema {schema_id} does not match its digestSRI (the file has {schema.digest_sri})",
+                        json_path=f"{path}.digestSRI",
+                    )
+                )
+                continue
+            try:
+                found, notes = self._apply_schema(document, schema_id)
+            except BpvcError as err:
+                warnings.append(err)
+                continue
+            checked += 1
+            errors += found
+            warnings += notes
+        problems = tuple(Problem.from_error(e) for e in errors)
+        advisories = tuple(Problem.from_error(w) for w in warnings)
+        if errors:
+            return Check("schema", Outcome.FAILED, problems, warnings=advisories)
+        if not checked:
+            return Check("schema", Outcome.SKIPPED, detail="no credentialSchema could be applied", warnings=advisories)
+        return Check("schema", Outcome.PASSED, detail=f"{checked} schema(s) applied", warnings=advisories)
+
+    def _apply_schema(self, document: dict[str, Any], schema_id: str) -> tuple[list[BpvcError], list[BpvcError]]:
+        model = MODELS_BY_SCHEMA.get(schema_id)
+        if model is None:
+            return list(self._schemas.errors(document, schema_id)), []
+        subject = document.get("credentialSubject")
+        subjects = subject if isinstance(subject, list) else [subject]
+        errors: list[BpvcError] = []
+        warnings: list[BpvcError] = []
+        for i, item in enumerate(subjects):
+            if not isinstance(item, dict):
+                continue
+            prefix = f"$.credentialSubject[{i}]" if isinstance(subject, list) else "$.credentialSubject"
+            record = model.record_from_subject(item)
+            errors += self._schemas.errors(record, schema_id, prefix=prefix)
+            for finding in record_domain_findings(model, record):
+                where = prefix + finding.json_path[1:]
+                (errors if finding.severity == "error" else warnings).append(
+                    MalformedError(f"{finding.check}: {finding.message}", json_path=where)
+                )
+        return errors, warnings
 
     # -- JOSE ------------------------------------------------------------------------------------
 

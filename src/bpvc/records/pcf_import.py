@@ -43,6 +43,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -59,54 +60,149 @@ CX8_RETROSPECTIVE = "Retrospective PCF, Prospective PCF without forerunner"
 CX9_RETROSPECTIVE = "Retrospective PCF"
 
 _TOP_ORDER = (
-    "id", "specVersion", "partialFullPcf", "precedingPfIds", "version", "created", "status",
-    "validityPeriodStart", "validityPeriodEnd", "pcfLegalStatement", "companyName", "companyIds",
-    "productDescription", "productIds", "productNameCompany", "pcf", "productClassifications",
-    "retroOrProspectivePcfType", "ccsTechnologicalCO2CaptureIncluded", "comment", "attestationOfConformance",
+    "id",
+    "specVersion",
+    "partialFullPcf",
+    "precedingPfIds",
+    "version",
+    "created",
+    "status",
+    "validityPeriodStart",
+    "validityPeriodEnd",
+    "pcfLegalStatement",
+    "companyName",
+    "companyIds",
+    "productDescription",
+    "productIds",
+    "productNameCompany",
+    "pcf",
+    "productClassifications",
+    "retroOrProspectivePcfType",
+    "ccsTechnologicalCO2CaptureIncluded",
+    "comment",
+    "attestationOfConformance",
 )
 _TOP_REQUIRED = (
-    "id", "specVersion", "partialFullPcf", "version", "created", "status", "validityPeriodEnd", "companyName",
-    "companyIds", "productIds", "productNameCompany", "pcf", "retroOrProspectivePcfType",
+    "id",
+    "specVersion",
+    "partialFullPcf",
+    "version",
+    "created",
+    "status",
+    "validityPeriodEnd",
+    "companyName",
+    "companyIds",
+    "productIds",
+    "productNameCompany",
+    "pcf",
+    "retroOrProspectivePcfType",
     "ccsTechnologicalCO2CaptureIncluded",
 )
 _PCF_ORDER = (
-    "declaredUnitOfMeasurement", "declaredUnitAmount", "productMassPerDeclaredUnit", "exemptedEmissionsPercent",
-    "exemptedEmissionsDescription", "boundaryProcessesDescription", "geographyCountrySubdivision",
-    "geographyCountry", "geographyRegionOrSubregion", "referencePeriodStart", "referencePeriodEnd",
-    "crossSectoralStandards", "productOrSectorSpecificRules", "ipccCharacterizationFactors",
-    "allocationRulesDescription", "allocationWasteIncineration", "primaryDataShare",
-    "secondaryEmissionFactorSources", "dataQualityRating", "packagingEmissionsIncluded",
-    "pcfExcludingBiogenicUptake", "pcfIncludingBiogenicUptake", "fossilGhgEmissions", "biogenicNonCO2Emissions",
-    "landUseChangeGhgEmissions", "aircraftGhgEmissions", "packagingPcfExcludingBiogenicUptake",
-    "distributionStagePcfExcludingBiogenicUptake", "distributionStagePcfIncludingBiogenicUptake",
-    "distributionStageFossilGhgEmissions", "distributionStageBiogenicNonCO2Emissions",
-    "distributionStageLandUseChangeGhgEmissions", "carbonContentTotal", "fossilCarbonContent", "biogenicCO2Uptake",
-    "distributionStageAircraftGhgEmissions", "allocationRecycledCarbon", "massBalancingUsed",
-    "freeAttributionInMassBalancing", "massBalancingCertificateScheme", "programCertificationShare",
-    "productVerificationShare3rdParty", "productVerificationShare2ndParty", "productVerificationShare1stParty",
-    "packagingPcfIncludingBiogenicUptake", "packagingFossilGhgEmissions", "packagingBiogenicNonCO2Emissions",
-    "packagingAircraftGhgEmissions", "packagingLandUseChangeGhgEmissions",
-    "packagingLandManagementBiogenicCO2Emissions", "landManagementBiogenicCO2Removals",
-    "landManagementBiogenicCO2Emissions", "packagingLandManagementBiogenicCO2Removals", "packagingBiogenicCO2Uptake",
-    "distributionStageIncluded", "distributionStageBiogenicCO2Uptake",
-    "distributionStageLandManagementBiogenicCO2Emissions", "distributionStageLandManagementBiogenicCO2Removals",
-    "biogenicCarbonContent", "packagingBiogenicCarbonContent", "recycledCarbonContent",
+    "declaredUnitOfMeasurement",
+    "declaredUnitAmount",
+    "productMassPerDeclaredUnit",
+    "exemptedEmissionsPercent",
+    "exemptedEmissionsDescription",
+    "boundaryProcessesDescription",
+    "geographyCountrySubdivision",
+    "geographyCountry",
+    "geographyRegionOrSubregion",
+    "referencePeriodStart",
+    "referencePeriodEnd",
+    "crossSectoralStandards",
+    "productOrSectorSpecificRules",
+    "ipccCharacterizationFactors",
+    "allocationRulesDescription",
+    "allocationWasteIncineration",
+    "primaryDataShare",
+    "secondaryEmissionFactorSources",
+    "dataQualityRating",
+    "packagingEmissionsIncluded",
+    "pcfExcludingBiogenicUptake",
+    "pcfIncludingBiogenicUptake",
+    "fossilGhgEmissions",
+    "biogenicNonCO2Emissions",
+    "landUseChangeGhgEmissions",
+    "aircraftGhgEmissions",
+    "packagingPcfExcludingBiogenicUptake",
+    "distributionStagePcfExcludingBiogenicUptake",
+    "distributionStagePcfIncludingBiogenicUptake",
+    "distributionStageFossilGhgEmissions",
+    "distributionStageBiogenicNonCO2Emissions",
+    "distributionStageLandUseChangeGhgEmissions",
+    "carbonContentTotal",
+    "fossilCarbonContent",
+    "biogenicCO2Uptake",
+    "distributionStageAircraftGhgEmissions",
+    "allocationRecycledCarbon",
+    "massBalancingUsed",
+    "freeAttributionInMassBalancing",
+    "massBalancingCertificateScheme",
+    "programCertificationShare",
+    "productVerificationShare3rdParty",
+    "productVerificationShare2ndParty",
+    "productVerificationShare1stParty",
+    "packagingPcfIncludingBiogenicUptake",
+    "packagingFossilGhgEmissions",
+    "packagingBiogenicNonCO2Emissions",
+    "packagingAircraftGhgEmissions",
+    "packagingLandUseChangeGhgEmissions",
+    "packagingLandManagementBiogenicCO2Emissions",
+    "landManagementBiogenicCO2Removals",
+    "landManagementBiogenicCO2Emissions",
+    "packagingLandManagementBiogenicCO2Removals",
+    "packagingBiogenicCO2Uptake",
+    "distributionStageIncluded",
+    "distributionStageBiogenicCO2Uptake",
+    "distributionStageLandManagementBiogenicCO2Emissions",
+    "distributionStageLandManagementBiogenicCO2Removals",
+    "biogenicCarbonContent",
+    "packagingBiogenicCarbonContent",
+    "recycledCarbonContent",
 )
 _PCF_REQUIRED = (
-    "declaredUnitOfMeasurement", "declaredUnitAmount", "productMassPerDeclaredUnit", "exemptedEmissionsPercent",
-    "geographyRegionOrSubregion", "referencePeriodStart", "referencePeriodEnd", "crossSectoralStandards",
-    "productOrSectorSpecificRules", "ipccCharacterizationFactors", "allocationWasteIncineration",
-    "secondaryEmissionFactorSources", "packagingEmissionsIncluded", "pcfExcludingBiogenicUptake",
-    "pcfIncludingBiogenicUptake", "massBalancingUsed", "packagingPcfIncludingBiogenicUptake",
+    "declaredUnitOfMeasurement",
+    "declaredUnitAmount",
+    "productMassPerDeclaredUnit",
+    "exemptedEmissionsPercent",
+    "geographyRegionOrSubregion",
+    "referencePeriodStart",
+    "referencePeriodEnd",
+    "crossSectoralStandards",
+    "productOrSectorSpecificRules",
+    "ipccCharacterizationFactors",
+    "allocationWasteIncineration",
+    "secondaryEmissionFactorSources",
+    "packagingEmissionsIncluded",
+    "pcfExcludingBiogenicUptake",
+    "pcfIncludingBiogenicUptake",
+    "massBalancingUsed",
+    "packagingPcfIncludingBiogenicUptake",
     "distributionStageIncluded",
 )
 _PCF_TEXT = {
-    "declaredUnitOfMeasurement", "exemptedEmissionsDescription", "boundaryProcessesDescription",
-    "geographyCountrySubdivision", "geographyCountry", "geographyRegionOrSubregion", "referencePeriodStart",
-    "referencePeriodEnd", "crossSectoralStandards", "productOrSectorSpecificRules", "ipccCharacterizationFactors",
-    "allocationRulesDescription", "allocationWasteIncineration", "secondaryEmissionFactorSources",
-    "dataQualityRating", "packagingEmissionsIncluded", "allocationRecycledCarbon", "massBalancingUsed",
-    "freeAttributionInMassBalancing", "massBalancingCertificateScheme", "distributionStageIncluded",
+    "declaredUnitOfMeasurement",
+    "exemptedEmissionsDescription",
+    "boundaryProcessesDescription",
+    "geographyCountrySubdivision",
+    "geographyCountry",
+    "geographyRegionOrSubregion",
+    "referencePeriodStart",
+    "referencePeriodEnd",
+    "crossSectoralStandards",
+    "productOrSectorSpecificRules",
+    "ipccCharacterizationFactors",
+    "allocationRulesDescription",
+    "allocationWasteIncineration",
+    "secondaryEmissionFactorSources",
+    "dataQualityRating",
+    "packagingEmissionsIncluded",
+    "allocationRecycledCarbon",
+    "massBalancingUsed",
+    "freeAttributionInMassBalancing",
+    "massBalancingCertificateScheme",
+    "distributionStageIncluded",
 }
 _PCF_NUMBERS = tuple(name for name in _PCF_ORDER if name not in _PCF_TEXT)
 _DQR_NAMES = ("technologicalDQR", "temporalDQR", "geographicalDQR")
@@ -130,7 +226,15 @@ _LEGACY_STANDARDS = {
     "PACT Methodology 3.0": "PACT-3.0",
 }
 _PACT3_STANDARDS = {
-    "ISO14067", "ISO14083", "ISO14040-44", "GHGP-Product", "PEF", "PACT-1.0", "PACT-2.0", "PACT-3.0", "PAS2050",
+    "ISO14067",
+    "ISO14083",
+    "ISO14040-44",
+    "GHGP-Product",
+    "PEF",
+    "PACT-1.0",
+    "PACT-2.0",
+    "PACT-3.0",
+    "PAS2050",
 }
 
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -144,76 +248,113 @@ _NINE_LAYOUT: dict[str, Any] = {
     "companyAndProductInformation": {
         "companyInformation": {"companyName": _TOP, "companyIds": _TOP},
         "productInformation": {
-            "productNameCompany": _TOP, "productIds": _TOP, "productClassifications": _TOP,
-            "productDescription": _TOP, "declaredUnitOfMeasurement": _PCF, "declaredUnitAmount": _PCF,
+            "productNameCompany": _TOP,
+            "productIds": _TOP,
+            "productClassifications": _TOP,
+            "productDescription": _TOP,
+            "declaredUnitOfMeasurement": _PCF,
+            "declaredUnitAmount": _PCF,
             "productMassPerDeclaredUnit": _PCF,
         },
     },
     "pcfAssessmentAndMethodology": {
         "dataSourcesAndQuality": {
-            "primaryDataShare": _PCF, "secondaryEmissionFactorSources": _PCF,
-            "technologicalDQR": _DQR, "temporalDQR": _DQR, "geographicalDQR": _DQR,
+            "primaryDataShare": _PCF,
+            "secondaryEmissionFactorSources": _PCF,
+            "technologicalDQR": _DQR,
+            "temporalDQR": _DQR,
+            "geographicalDQR": _DQR,
         },
         "pcfAssessmentInformation": {
             "technology": {"ccsTechnologicalCO2CaptureIncluded": _TOP, "boundaryProcessesDescription": _PCF},
             "idAndVersion": {
-                "id": _TOP, "version": _TOP, "status": _TOP, "retroOrProspectivePcfType": _TOP,
+                "id": _TOP,
+                "version": _TOP,
+                "status": _TOP,
+                "retroOrProspectivePcfType": _TOP,
                 "precedingPfIds": _TOP,
             },
             "boundarySpecifications": {"exemptedEmissionsPercent": _PCF, "exemptedEmissionsDescription": _PCF},
             "geography": {
-                "geographyRegionOrSubregion": _PCF, "geographyCountrySubdivision": _PCF, "geographyCountry": _PCF,
+                "geographyRegionOrSubregion": _PCF,
+                "geographyCountrySubdivision": _PCF,
+                "geographyCountry": _PCF,
             },
             "time": {
-                "referencePeriodStart": _PCF, "referencePeriodEnd": _PCF, "created": _TOP,
-                "validityPeriodStart": _TOP, "validityPeriodEnd": _TOP,
+                "referencePeriodStart": _PCF,
+                "referencePeriodEnd": _PCF,
+                "created": _TOP,
+                "validityPeriodStart": _TOP,
+                "validityPeriodEnd": _TOP,
             },
         },
         "verificationAndCertificationShares": {
-            "programCertificationShare": _PCF, "productVerificationShare3rdParty": _PCF,
-            "productVerificationShare2ndParty": _PCF, "productVerificationShare1stParty": _PCF,
+            "programCertificationShare": _PCF,
+            "productVerificationShare3rdParty": _PCF,
+            "productVerificationShare2ndParty": _PCF,
+            "productVerificationShare1stParty": _PCF,
         },
         "pcfMethodology": {
             "massBalancingInformation": {
-                "massBalancingUsed": _PCF, "freeAttributionInMassBalancing": _PCF,
+                "massBalancingUsed": _PCF,
+                "freeAttributionInMassBalancing": _PCF,
                 "massBalancingCertificateScheme": _PCF,
             },
             "standards": {"crossSectoralStandards": _PCF, "productOrSectorSpecificRules": _PCF},
             "gwpCharacterizationFactorDetails": {"ipccCharacterizationFactors": _PCF},
             "allocationInForeground": {
-                "allocationWasteIncineration": _PCF, "allocationRulesDescription": _PCF,
+                "allocationWasteIncineration": _PCF,
+                "allocationRulesDescription": _PCF,
                 "allocationRecycledCarbon": _PCF,
             },
         },
     },
     "general": {"comment": _TOP, "pcfLegalStatement": _TOP},
     "carbonContent": {
-        "carbonContentTotal": _PCF, "fossilCarbonContent": _PCF, "biogenicCarbonContent": _PCF,
-        "packagingBiogenicCarbonContent": _PCF, "recycledCarbonContent": _PCF,
+        "carbonContentTotal": _PCF,
+        "fossilCarbonContent": _PCF,
+        "biogenicCarbonContent": _PCF,
+        "packagingBiogenicCarbonContent": _PCF,
+        "recycledCarbonContent": _PCF,
     },
     "productLifeCycleStagesAndEmissions": {
         # packagingStage first: packagingLandManagementBiogenicCO2Emissions also appears in
         # productionStage, and the packaging group is its proper home.
         "packagingStage": {
-            "packagingEmissionsIncluded": _PCF, "packagingPcfIncludingBiogenicUptake": _PCF,
-            "packagingPcfExcludingBiogenicUptake": _PCF, "packagingFossilGhgEmissions": _PCF,
-            "packagingBiogenicNonCO2Emissions": _PCF, "packagingBiogenicCO2Uptake": _PCF,
-            "packagingLandUseChangeGhgEmissions": _PCF, "packagingLandManagementBiogenicCO2Emissions": _PCF,
-            "packagingLandManagementBiogenicCO2Removals": _PCF, "packagingAircraftGhgEmissions": _PCF,
+            "packagingEmissionsIncluded": _PCF,
+            "packagingPcfIncludingBiogenicUptake": _PCF,
+            "packagingPcfExcludingBiogenicUptake": _PCF,
+            "packagingFossilGhgEmissions": _PCF,
+            "packagingBiogenicNonCO2Emissions": _PCF,
+            "packagingBiogenicCO2Uptake": _PCF,
+            "packagingLandUseChangeGhgEmissions": _PCF,
+            "packagingLandManagementBiogenicCO2Emissions": _PCF,
+            "packagingLandManagementBiogenicCO2Removals": _PCF,
+            "packagingAircraftGhgEmissions": _PCF,
         },
         "productionStage": {
-            "pcfIncludingBiogenicUptake": _PCF, "pcfExcludingBiogenicUptake": _PCF, "fossilGhgEmissions": _PCF,
-            "biogenicNonCO2Emissions": _PCF, "biogenicCO2Uptake": _PCF, "landUseChangeGhgEmissions": _PCF,
-            "landManagementBiogenicCO2Emissions": _PCF, "packagingLandManagementBiogenicCO2Emissions": _PCF,
-            "landManagementBiogenicCO2Removals": _PCF, "aircraftGhgEmissions": _PCF,
+            "pcfIncludingBiogenicUptake": _PCF,
+            "pcfExcludingBiogenicUptake": _PCF,
+            "fossilGhgEmissions": _PCF,
+            "biogenicNonCO2Emissions": _PCF,
+            "biogenicCO2Uptake": _PCF,
+            "landUseChangeGhgEmissions": _PCF,
+            "landManagementBiogenicCO2Emissions": _PCF,
+            "packagingLandManagementBiogenicCO2Emissions": _PCF,
+            "landManagementBiogenicCO2Removals": _PCF,
+            "aircraftGhgEmissions": _PCF,
         },
         "distributionStage": {
-            "distributionStageIncluded": _PCF, "distributionStagePcfIncludingBiogenicUptake": _PCF,
-            "distributionStagePcfExcludingBiogenicUptake": _PCF, "distributionStageFossilGhgEmissions": _PCF,
-            "distributionStageBiogenicNonCO2Emissions": _PCF, "distributionStageBiogenicCO2Uptake": _PCF,
+            "distributionStageIncluded": _PCF,
+            "distributionStagePcfIncludingBiogenicUptake": _PCF,
+            "distributionStagePcfExcludingBiogenicUptake": _PCF,
+            "distributionStageFossilGhgEmissions": _PCF,
+            "distributionStageBiogenicNonCO2Emissions": _PCF,
+            "distributionStageBiogenicCO2Uptake": _PCF,
             "distributionStageLandUseChangeGhgEmissions": _PCF,
             "distributionStageLandManagementBiogenicCO2Emissions": _PCF,
-            "distributionStageLandManagementBiogenicCO2Removals": _PCF, "distributionStageAircraftGhgEmissions": _PCF,
+            "distributionStageLandManagementBiogenicCO2Removals": _PCF,
+            "distributionStageAircraftGhgEmissions": _PCF,
         },
     },
 }
@@ -245,6 +386,8 @@ class ImportResult:
     source: str
     conversions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # rules of the source format the input breaks (it still converts, so every problem is named at once)
+    errors: list[MalformedError] = field(default_factory=list)
 
 
 class _Ctx:
@@ -255,6 +398,7 @@ class _Ctx:
         self.base = base
         self.conversions: list[str] = []
         self.warnings: list[str] = []
+        self.errors: list[MalformedError] = []
 
     def path(self, rel: str) -> str:
         return f"{self.base}.{rel}" if rel else self.base
@@ -264,6 +408,10 @@ class _Ctx:
 
     def warn(self, text: str) -> None:
         self.warnings.append(f"{self.source}: {text}")
+
+    def error(self, text: str, rel: str) -> None:
+        """A rule of the source format is broken; conversion goes on so every problem is reported."""
+        self.errors.append(self.fail(text, rel))
 
     def fail(self, text: str, rel: str) -> MalformedError:
         return MalformedError(f"{self.source}: {text}", json_path=self.path(rel))
@@ -485,7 +633,7 @@ def _preceding_strings(fp: dict[str, Any], out: dict[str, Any], ctx: _Ctx) -> No
             raise ctx.fail(f"precedingPfIds[{i}] must be an id string, got {_kind(item)}", f"precedingPfIds[{i}]")
         converted.append({"id": item})
     out["precedingPfIds"] = converted
-    ctx.convert(f"precedingPfIds: {len(converted)} id string(s) -> objects {{\"id\": ...}}")
+    ctx.convert(f'precedingPfIds: {len(converted)} id string(s) -> objects {{"id": ...}}')
 
 
 def _cpc(code: Any, rel: str, out: dict[str, Any], ctx: _Ctx) -> None:
@@ -657,7 +805,12 @@ _Rule = tuple[str, str, str]
 
 
 def _apply_rules(
-    pcf: dict[str, Any], rules: list[_Rule], out_pcf: dict[str, Any], ctx: _Ctx, *, amount: Decimal | None,
+    pcf: dict[str, Any],
+    rules: list[_Rule],
+    out_pcf: dict[str, Any],
+    ctx: _Ctx,
+    *,
+    amount: Decimal | None,
     strings: bool,
 ) -> set[str]:
     """Map pcf fields by rule; returns the source keys handled."""
@@ -762,11 +915,21 @@ def _check_exempted(pcf: dict[str, Any], ctx: _Ctx, *, strings: bool, limit: int
 # --------------------------------------------------------------------------- Catena-X 7.0.0
 
 _CX7_TOP = {
-    "id": "id", "partialFullPcf": "partialFullPcf", "precedingPfIds": "precedingPfIds", "version": "version",
-    "created": "created", "extWBCSD_pfStatus": "status", "validityPeriodStart": "validityPeriodStart",
-    "validityPeriodEnd": "validityPeriodEnd", "comment": "comment", "companyName": "companyName",
-    "companyIds": "companyIds", "productDescription": "productDescription", "productIds": "productIds",
-    "productName": "productNameCompany", "pcfLegalStatement": "pcfLegalStatement",
+    "id": "id",
+    "partialFullPcf": "partialFullPcf",
+    "precedingPfIds": "precedingPfIds",
+    "version": "version",
+    "created": "created",
+    "extWBCSD_pfStatus": "status",
+    "validityPeriodStart": "validityPeriodStart",
+    "validityPeriodEnd": "validityPeriodEnd",
+    "comment": "comment",
+    "companyName": "companyName",
+    "companyIds": "companyIds",
+    "productDescription": "productDescription",
+    "productIds": "productIds",
+    "productName": "productNameCompany",
+    "pcfLegalStatement": "pcfLegalStatement",
 }
 _CX7_PCF: list[_Rule] = [
     ("productMassPerDeclaredUnit", "scaled", "productMassPerDeclaredUnit"),
@@ -798,8 +961,11 @@ _CX7_PCF: list[_Rule] = [
     ("distributionStageBiogenicCarbonEmissionsOtherThanCO2", "scaled", "distributionStageBiogenicNonCO2Emissions"),
     ("distributionStageBiogenicCarbonWithdrawal", "scaled", "distributionStageBiogenicCO2Uptake"),
     ("extTFS_distributionStageDlucGhgEmissions", "scaled", "distributionStageLandUseChangeGhgEmissions"),
-    ("extTFS_distributionStageLuGhgEmissions", "split",
-     "distributionStageLandManagementBiogenicCO2Emissions|distributionStageLandManagementBiogenicCO2Removals"),
+    (
+        "extTFS_distributionStageLuGhgEmissions",
+        "split",
+        "distributionStageLandManagementBiogenicCO2Emissions|distributionStageLandManagementBiogenicCO2Removals",
+    ),
     ("distributionStageAircraftGhgEmissions", "scaled", "distributionStageAircraftGhgEmissions"),
     ("carbonContentTotal", "scaled", "carbonContentTotal"),
     ("extWBCSD_fossilCarbonContent", "scaled", "fossilCarbonContent"),
@@ -832,9 +998,13 @@ def _from_cx7(fp: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
     if "productOrSectorSpecificRules" in pcf:
         done.add("productOrSectorSpecificRules")
         out_pcf["productOrSectorSpecificRules"] = _rule_names(
-            pcf["productOrSectorSpecificRules"], "pcf.productOrSectorSpecificRules", ctx,
-            operator="extWBCSD_operator", other="extWBCSD_otherOperatorName",
-            names="productOrSectorSpecificRules", name="ruleName",
+            pcf["productOrSectorSpecificRules"],
+            "pcf.productOrSectorSpecificRules",
+            ctx,
+            operator="extWBCSD_operator",
+            other="extWBCSD_otherOperatorName",
+            names="productOrSectorSpecificRules",
+            name="ruleName",
         )
     if "secondaryEmissionFactorSources" in pcf:
         done.add("secondaryEmissionFactorSources")
@@ -854,11 +1024,19 @@ def _from_cx7(fp: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
 # --------------------------------------------------------------------------- PACT v2
 
 _PACT2_TOP = {
-    "id": "id", "version": "version", "created": "created", "status": "status",
-    "validityPeriodStart": "validityPeriodStart", "validityPeriodEnd": "validityPeriodEnd",
-    "companyName": "companyName", "companyIds": "companyIds", "productDescription": "productDescription",
-    "productIds": "productIds", "productClassifications": "productClassifications",
-    "productNameCompany": "productNameCompany", "comment": "comment",
+    "id": "id",
+    "version": "version",
+    "created": "created",
+    "status": "status",
+    "validityPeriodStart": "validityPeriodStart",
+    "validityPeriodEnd": "validityPeriodEnd",
+    "companyName": "companyName",
+    "companyIds": "companyIds",
+    "productDescription": "productDescription",
+    "productIds": "productIds",
+    "productClassifications": "productClassifications",
+    "productNameCompany": "productNameCompany",
+    "comment": "comment",
 }
 _PACT2_PCF: list[_Rule] = [
     ("productMassPerDeclaredUnit", "scaled", "productMassPerDeclaredUnit"),
@@ -937,8 +1115,13 @@ def _pact_lists(pcf: dict[str, Any], out_pcf: dict[str, Any], ctx: _Ctx) -> set[
     if "productOrSectorSpecificRules" in pcf:
         done.add("productOrSectorSpecificRules")
         out_pcf["productOrSectorSpecificRules"] = _rule_names(
-            pcf["productOrSectorSpecificRules"], "pcf.productOrSectorSpecificRules", ctx,
-            operator="operator", other="otherOperatorName", names="ruleNames", name=None,
+            pcf["productOrSectorSpecificRules"],
+            "pcf.productOrSectorSpecificRules",
+            ctx,
+            operator="operator",
+            other="otherOperatorName",
+            names="ruleNames",
+            name=None,
         )
     if "secondaryEmissionFactorSources" in pcf:
         done.add("secondaryEmissionFactorSources")
@@ -948,7 +1131,31 @@ def _pact_lists(pcf: dict[str, Any], out_pcf: dict[str, Any], ctx: _Ctx) -> set[
     return done
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_PACT_TIMESTAMPS = ("created", "updated", "validityPeriodStart", "validityPeriodEnd")
+_PACT_PCF_TIMESTAMPS = ("referencePeriodStart", "referencePeriodEnd")
+
+
+def _pact_timestamps(fp: dict[str, Any], pcf: dict[str, Any], ctx: _Ctx) -> None:
+    """PACT timestamps are RFC 3339 date-times; checked before anything is dropped or moved."""
+    for obj, names, prefix in ((fp, _PACT_TIMESTAMPS, ""), (pcf, _PACT_PCF_TIMESTAMPS, "pcf.")):
+        for name in names:
+            value = obj.get(name)
+            if value is None:
+                continue
+            valid = isinstance(value, str) and _RFC3339.fullmatch(value) is not None
+            if valid:
+                try:
+                    datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+                except ValueError:
+                    valid = False
+            if not valid:
+                ctx.error(f"{prefix}{name} {value!r} is not an RFC 3339 date-time", f"{prefix}{name}")
+
+
 def _pact_top(fp: dict[str, Any], out: dict[str, Any], ctx: _Ctx) -> set[str]:
+    pcf = fp.get("pcf")
+    _pact_timestamps(fp, pcf if isinstance(pcf, dict) else {}, ctx)
     handled = {"specVersion", "pcf"} | _copy_top(fp, out, _PACT2_TOP, ctx)
     if "precedingPfIds" in fp:
         handled.add("precedingPfIds")
@@ -1011,8 +1218,11 @@ _PACT3_PCF: list[_Rule] = [
     ("packagingEmissionsIncluded", "copy", "packagingEmissionsIncluded"),
     ("packagingGhgEmissions", "number", "packagingPcfExcludingBiogenicUptake"),
     ("packagingBiogenicCarbonContent", "number", "packagingBiogenicCarbonContent"),
-    ("outboundLogisticsGhgEmissions", "drop",
-     "no 8.0.0 field (reported outside the PCF; not the same as 8.0.0 distribution stage values)"),
+    (
+        "outboundLogisticsGhgEmissions",
+        "drop",
+        "no 8.0.0 field (reported outside the PCF; not the same as 8.0.0 distribution stage values)",
+    ),
     ("ccsTechnologicalCO2Capture", "drop", "no 8.0.0 field"),
     ("technologicalCO2CaptureOrigin", "drop", "no 8.0.0 field"),
     ("technologicalCO2Removals", "drop", "no 8.0.0 field"),
@@ -1052,7 +1262,11 @@ def _from_pact3(fp: dict[str, Any], ctx: _Ctx) -> dict[str, Any]:
         out["ccsTechnologicalCO2CaptureIncluded"] = pcf["ccsTechnologicalCO2CaptureIncluded"]
         ctx.convert("pcf.ccsTechnologicalCO2CaptureIncluded -> ccsTechnologicalCO2CaptureIncluded (top level in 8.0.0)")
     if "packagingGhgEmissions" in pcf and pcf.get("packagingEmissionsIncluded") is not True:
-        ctx.warn("pcf.packagingGhgEmissions is set but pcf.packagingEmissionsIncluded is not true")
+        ctx.error(
+            "pcf.packagingGhgEmissions is set but pcf.packagingEmissionsIncluded is not true (PACT v3 "
+            "requires it to be true when packaging emissions are given)",
+            "pcf.packagingEmissionsIncluded",
+        )
     done |= _pact_ipcc(pcf, out_pcf, ctx)
     done |= _pact_lists(pcf, out_pcf, ctx)
     if "dqi" in pcf:
@@ -1153,7 +1367,7 @@ def _preceding_nine(top: dict[str, Any], ctx: _Ctx) -> None:
     for i, item in enumerate(items):
         if isinstance(item, str):
             kept.append({"id": item})
-            ctx.convert(f"{rel}[{i}] id string -> {{\"id\": {item!r}}}")
+            ctx.convert(f'{rel}[{i}] id string -> {{"id": {item!r}}}')
         elif isinstance(item, dict) and isinstance(item.get("id"), str):
             kept.append(dict(item))
         elif isinstance(item, dict) and not item:
@@ -1222,4 +1436,6 @@ def normalize(record: dict[str, Any], source: str | None = None, *, index: int =
             raise MalformedError(detail, json_path=base) from None
         out = _ordered(out, _TOP_ORDER)
     _post_check(out, ctx)
-    return ImportResult(record=out, source=source, conversions=ctx.conversions, warnings=ctx.warnings)
+    return ImportResult(
+        record=out, source=source, conversions=ctx.conversions, warnings=ctx.warnings, errors=ctx.errors
+    )

@@ -1,0 +1,1 @@
+"""The JSON Schemas bpvc validates records against (shipped as package data)."""

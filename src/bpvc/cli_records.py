@@ -1,0 +1,186 @@
+"""The record commands of ``bpvc``: validate, issue passport|footprint, schema fields, qr.
+
+They sit on the groups defined in :mod:`bpvc.cli` and share its helpers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import qrcode
+from .cli import INSTANT, _emit, _fail, _load_signer, _public_mode, _read_json, _sign, issue, main
+from .contexts import ContextLoader
+from .records import footprint, passport, pcf_import
+from .records.report import ValidationReport
+from .schema import TIERS, fields
+from .suites import SUITES
+
+
+def _record_options(f: Any) -> Any:
+    options = [
+        click.option("--key", "key_path", required=True, help="Key directory or private JWK file."),
+        click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True),
+        click.option("--envelope", is_flag=True, help="With --format jwt: an EnvelopedVerifiableCredential."),
+        click.option("--suite", type=click.Choice(sorted(SUITES)), help="Default: follows the key type."),
+        click.option("--created", type=INSTANT, help="The proof's created time (default: now)."),
+        click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _refuse_invalid(report: ValidationReport, path: str) -> None:
+    """Print every error and refuse; print warnings and go on."""
+    if not report.valid:
+        for finding in report.errors:
+            click.echo(f"error   {finding.json_path}: {finding.message}", err=True)
+        _fail(f"{path} is not a valid {report.kind} record ({len(report.errors)} error(s)); nothing was signed")
+    for finding in report.warnings:
+        click.echo(f"warning {finding.json_path}: {finding.message}", err=True)
+
+
+@issue.command("passport")
+@click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
+@click.option(
+    "--model-version",
+    type=click.Choice(sorted(passport.MODELS)),
+    help="BatteryPass version (default: from specVersion; none means 6.0.0).",
+)
+@_record_options
+def issue_passport(
+    record_path: str,
+    model_version: str | None,
+    key_path: str,
+    fmt: str,
+    envelope: bool,
+    suite: str | None,
+    created: datetime | None,
+    out: str | None,
+) -> None:
+    """Validate a Catena-X BatteryPass record and issue it as a BatteryPassportCredential."""
+    record = _read_json(record_path, "passport record")
+    report = passport.validate(record, version=model_version)
+    _refuse_invalid(report, record_path)
+    signer = _load_signer(key_path, None)
+    unsigned = passport.to_credential(record, issuer=signer.controller, version=report.model)
+    signed = _sign(unsigned, signer, fmt=fmt, suite=suite, created=created, envelope=envelope, loader=ContextLoader())
+    _emit(signed, out, f"issued passport {record_path}")
+
+
+@issue.command("footprint")
+@click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
+@click.option("--from", "source", type=click.Choice(pcf_import.FORMATS), help="Input format (default: detected).")
+@_record_options
+def issue_footprint(
+    record_path: str,
+    source: str | None,
+    key_path: str,
+    fmt: str,
+    envelope: bool,
+    suite: str | None,
+    created: datetime | None,
+    out: str | None,
+) -> None:
+    """Import and validate a PCF / PACT record and issue it as a ProductCarbonFootprintCredential."""
+    report = footprint.validate(_read_json(record_path, "footprint record"), source=source)
+    _refuse_invalid(report, record_path)
+    for line in report.conversions:
+        click.echo(f"converted {line}", err=True)
+    signer = _load_signer(key_path, None)
+    assert report.record is not None  # a valid report always carries its record
+    unsigned = footprint.to_credential(report.record, issuer=signer.controller)
+    signed = _sign(unsigned, signer, fmt=fmt, suite=suite, created=created, envelope=envelope, loader=ContextLoader())
+    _emit(signed, out, f"issued footprint {record_path}")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["passport", "footprint"]))
+@click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
+@click.option("--from", "source", type=click.Choice(pcf_import.FORMATS), help="Footprint format (default: detected).")
+@click.option("--model-version", type=click.Choice(sorted(passport.MODELS)), help="BatteryPass version.")
+@click.option("--json", "as_json", is_flag=True)
+def validate(kind: str, record_path: str, source: str | None, model_version: str | None, as_json: bool) -> None:
+    """Check a record against its schema and the domain rules; exit 0 valid, 1 invalid."""
+    record = _read_json(record_path, f"{kind} record")
+    if kind == "passport":
+        if source:
+            raise click.UsageError("--from applies to footprints only")
+        report = passport.validate(record, version=model_version)
+    else:
+        report = footprint.validate(record, source=source)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for line in report.conversions:
+            click.echo(f"converted {line}")
+        for finding in report.findings:
+            click.echo(f"{finding.severity:<8}{finding.json_path}: {finding.message}")
+        verdict = "valid" if report.valid else f"INVALID ({len(report.errors)} error(s))"
+        click.echo(f"{record_path}: {report.kind} {report.model}: {verdict}")
+    sys.exit(0 if report.valid else 1)
+
+
+@main.group()
+def schema() -> None:
+    """The record schemas bpvc validates against."""
+
+
+@schema.command("fields")
+@click.argument("kind", type=click.Choice(["passport", "footprint"]))
+@click.option("--tier", type=click.Choice(TIERS), help="Only fields of this EU Battery Regulation access tier.")
+@click.option("--model-version", type=click.Choice(sorted(passport.MODELS)), default="6.1.0", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def schema_fields(kind: str, tier: str | None, model_version: str, as_json: bool) -> None:
+    """Every field with its type and EU Battery Regulation Annex XIII access tier (passports)."""
+    schema_id = passport.MODELS[model_version].schema_id if kind == "passport" else footprint.MODEL.schema_id
+    rows = [f for f in fields(schema_id) if tier is None or f.tier == tier]
+    if as_json:
+        data = [{"path": f.path, "type": f.type, "tier": f.tier, "required": f.required} for f in rows]
+        click.echo(json.dumps(data, indent=2))
+        return
+    for f in rows:
+        click.echo(f"{f.path:<72} {(f.tier or '-'):<20} {f.type}{'' if f.required else ' (optional)'}")
+
+
+@main.command()
+@click.argument("credential_path", metavar="CREDENTIAL", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.svg or FILE.png")
+@click.option(
+    "--resolver",
+    help="https URL prefix that resolves a passport identifier "
+    "(needed when the identifier is a URN), e.g. https://id.battery-maker.example/",
+)
+@click.option("--scale", type=click.IntRange(1, 50), default=8, show_default=True)
+def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None:
+    """Render the QR code of the passport's unique identifier link (EU Battery Regulation Art. 13)."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".svg", ".png"):
+        raise click.UsageError("-o must end in .svg or .png")
+    try:
+        text = Path(credential_path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _fail(f"{credential_path}: no such file")
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(f"{credential_path}: cannot read: {err}")
+    link = qrcode.passport_link(text, resolver=resolver)
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        qrcode.render(link, tmp, scale=scale)
+        _public_mode(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"{out}: {link}")

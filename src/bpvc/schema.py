@@ -1,0 +1,184 @@
+"""JSON Schemas: the bundled record schemas, caller-supplied ones, and VC JSON Schema checks.
+
+Schemas are looked up by ``$id`` and never fetched. Validators are built once per schema
+(building one costs ~30 ms, using it <1 ms) and check formats for real: ``date``,
+``date-time`` and ``uri`` are enforced through jsonschema's format checker.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from .errors import BpvcError, MalformedError
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+TIER_KEYWORD = "x-bpvc-access-tier"
+TIERS = ("public", "legitimate-interest", "authorities", "individual-battery")
+
+PASSPORT_6_1 = "https://w3id.org/bpvc/schemas/battery-pass-6.1.0.schema.json"
+PASSPORT_6_0 = "https://w3id.org/bpvc/schemas/battery-pass-6.0.0.schema.json"
+FOOTPRINT_8_0 = "https://w3id.org/bpvc/schemas/pcf-8.0.0.schema.json"
+
+
+class SchemaUnavailableError(BpvcError):
+    """The schema is not bundled or supplied (it is never fetched)."""
+
+    title = "Schema not available"
+
+
+@dataclass(frozen=True)
+class SchemaEntry:
+    id: str
+    raw: bytes
+    document: dict[str, Any]
+
+    @property
+    def digest_sri(self) -> str:
+        """The VC ``digestSRI`` of the schema file (sha384, base64)."""
+        return "sha384-" + base64.b64encode(hashlib.sha384(self.raw).digest()).decode("ascii")
+
+
+_BUNDLED: dict[str, SchemaEntry] | None = None
+# Validators for bundled schemas are shared by every registry (they never change).
+_SHARED_VALIDATORS: dict[str, Draft202012Validator] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _bundled() -> dict[str, SchemaEntry]:
+    global _BUNDLED
+    if _BUNDLED is None:
+        entries = {}
+        for item in resources.files("bpvc.schemas").iterdir():
+            if item.name.endswith(".schema.json"):
+                raw = item.read_bytes()
+                doc = json.loads(raw)
+                entries[doc["$id"]] = SchemaEntry(doc["$id"], raw, doc)
+        _BUNDLED = entries
+    return _BUNDLED
+
+
+class SchemaRegistry:
+    """Schemas by ``$id``: bpvc's own plus any the caller adds. Immutable; validators are cached."""
+
+    def __init__(self, extra: Mapping[str, str | Path] | None = None) -> None:
+        self._entries = dict(_bundled())
+        for url, path in (extra or {}).items():
+            try:
+                raw = Path(path).read_bytes()
+                doc = json.loads(raw)
+            except (OSError, ValueError) as err:
+                raise MalformedError(f"schema file for {url} cannot be read as JSON: {err}") from None
+            if not isinstance(doc, dict):
+                raise MalformedError(f"schema file for {url} is not a JSON object")
+            self._entries[url] = SchemaEntry(url, raw, doc)
+        self._validators: dict[str, Draft202012Validator] = {}
+        self._lock = threading.Lock()
+        self._shared = {k for k, v in self._entries.items() if _bundled().get(k) is v}
+
+    def __contains__(self, schema_id: object) -> bool:
+        return schema_id in self._entries
+
+    def get(self, schema_id: str) -> SchemaEntry:
+        try:
+            return self._entries[schema_id]
+        except KeyError:
+            raise SchemaUnavailableError(
+                f"schema {schema_id} is not available offline (not bundled or supplied)"
+            ) from None
+
+    def validator(self, schema_id: str) -> Draft202012Validator:
+        cache, lock = (
+            (_SHARED_VALIDATORS, _SHARED_LOCK) if schema_id in self._shared else (self._validators, self._lock)
+        )
+        with lock:
+            found = cache.get(schema_id)
+        if found is not None:
+            return found
+        entry = self.get(schema_id)
+        if entry.document.get("$schema") != DRAFT_2020_12:
+            raise SchemaUnavailableError(
+                f"schema {schema_id} declares {entry.document.get('$schema')!r}; only JSON Schema 2020-12 is processed"
+            )
+        try:
+            Draft202012Validator.check_schema(entry.document)
+        except SchemaError as err:
+            raise MalformedError(f"schema {schema_id} is not a valid JSON Schema: {err.message}") from None
+        built = Draft202012Validator(entry.document, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        with lock:
+            cache[schema_id] = built
+        return built
+
+    def errors(self, instance: Any, schema_id: str, *, prefix: str = "$") -> list[MalformedError]:
+        """Every schema violation as a MalformedError naming the JSON path."""
+        out = []
+        for err in sorted(self.validator(schema_id).iter_errors(instance), key=lambda e: list(e.absolute_path)):
+            path = prefix + err.json_path[1:]
+            out.append(MalformedError(f"{_field(err.json_path)}: {err.message}", json_path=path))
+        return out
+
+
+def _field(json_path: str) -> str:
+    return json_path[2:] if json_path.startswith("$.") else "record" if json_path == "$" else json_path[1:]
+
+
+_default: SchemaRegistry | None = None
+
+
+def default_registry() -> SchemaRegistry:
+    global _default
+    if _default is None:
+        _default = SchemaRegistry()
+    return _default
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str
+    type: str
+    tier: str | None
+    required: bool
+
+
+def fields(schema_id: str, registry: SchemaRegistry | None = None) -> list[Field]:
+    """Every property path of a schema with its type and access tier, in schema order."""
+    doc = (registry or default_registry()).get(schema_id).document
+    return list(_walk(doc, doc, "", 0))
+
+
+def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node and isinstance(node["$ref"], str) and node["$ref"].startswith("#/$defs/"):
+        merged = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**root["$defs"][node["$ref"][len("#/$defs/") :]], **merged}
+    return node
+
+
+def _walk(node: dict[str, Any], root: dict[str, Any], path: str, depth: int) -> Iterator[Field]:
+    if depth > 32:  # the record schemas are not recursive; this only guards a hand-made one
+        return
+    node = _resolve(node, root)
+    if node.get("type") == "array" and isinstance(node.get("items"), dict):
+        yield from _walk(node["items"], root, path + "[]", depth + 1)
+        return
+    needed = set(node.get("required", []))
+    for name, child in (node.get("properties") or {}).items():
+        child_path = f"{path}.{name}" if path else name
+        resolved = _resolve(child, root)
+        kind = resolved.get("type") or (
+            "object" if "properties" in resolved else "enum" if "enum" in resolved else "any"
+        )
+        if kind == "array" and isinstance(resolved.get("items"), dict):
+            inner = _resolve(resolved["items"], root)
+            kind = f"array of {inner.get('type', 'object')}"
+        yield Field(child_path, str(kind), child.get(TIER_KEYWORD) or resolved.get(TIER_KEYWORD), name in needed)
+        yield from _walk(resolved, root, child_path, depth + 1)

@@ -149,3 +149,38 @@ def test_passport_and_footprint_credentials_verify_in_js(tmp_path, ctx_file):
     lines = [json.loads(line) for line in run.stdout.splitlines()]
     assert len(lines) == len(files), run.stderr
     assert all(line["verified"] for line in lines), lines
+
+
+def test_published_status_list_verifies_in_js_with_the_same_bits(tmp_path, ctx_file, example_credential):
+    """Digital Bazaar's stack verifies our list credential and reads the same bits at the same positions."""
+    from bpvc.status.publish import publish
+    from bpvc.status.registry import Registry
+
+    key = KeyPair.generate("ed25519", "did:web:battery-maker.example#key-1")
+    doc = did_web_document(key.controller, [keystore.multikey_method(key)], active=[key.verification_method])
+    (tmp_path / "dids.json").write_text(json.dumps({doc["id"]: doc}))
+    with Registry(str(tmp_path / "r.sqlite")) as registry:
+        issued = []
+        for i in range(12):
+            cred = dict(example_credential, id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}", issuer=key.controller)
+            issued.append(
+                registry.issue(cred, purposes=["revocation"], status_base="https://status.example/l", sign=lambda d: d)
+            )
+        for vc in issued[::3]:
+            registry.set_status(vc["id"], "revoke")
+        [path] = publish(
+            registry,
+            lambda d: issue_credential(d, key, created="2026-11-20T00:00:00Z"),
+            tmp_path / "pub",
+            issuer=key.controller,
+            now=datetime(2026, 11, 20, tzinfo=UTC),
+        )
+    run = _node(
+        "verify.mjs", "--contexts", ctx_file, "--dids", tmp_path / "dids.json", "--now", "2026-11-20T12:00:00Z", path
+    )
+    assert json.loads(run.stdout)["verified"], run.stdout + run.stderr
+    encoded = json.loads(path.read_text())["credentialSubject"]["encodedList"]
+    indexes = [vc["credentialStatus"]["statusListIndex"] for vc in issued]
+    bits = json.loads(_node("bits.mjs", encoded, *indexes).stdout)
+    assert bits["length"] == 131072
+    assert [bits["values"][i] for i in indexes] == [1 if n % 3 == 0 else 0 for n in range(12)]

@@ -7,10 +7,12 @@ atomically, so a failed command leaves no partial output.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -25,6 +27,7 @@ from .issuer import issue_credential, issue_credential_jwt
 from .keys import DID_DOCUMENT, KEY_TYPES, KeyPair, load_key
 from .presentation import present as make_presentation
 from .result import Outcome, VerificationResult
+from .status.registry import Registry
 from .suites import SUITES
 from .verifier import DEFAULT_CLOCK_SKEW, Verifier
 
@@ -206,6 +209,49 @@ def keys_retire(directory: str, key_id: str) -> None:
     click.echo(f"retired {key_id}; publish the updated {Path(directory) / DID_DOCUMENT}")
 
 
+@dataclass(frozen=True)
+class StatusRequest:
+    """``--status``, ``--registry`` and ``--status-base`` together."""
+
+    purposes: list[str]
+    registry: str | None
+    base: str
+
+
+def status_options(f: Any) -> Any:
+    """The options that give an issued credential status entries in the issuer registry."""
+    f = click.option("--status", "status_purposes", help="Add status list entries: revocation[,suspension].")(f)
+    f = click.option(
+        "--registry",
+        help="Issuer registry: a SQLite file or a postgresql:// URL (default: registry.sqlite beside the key).",
+    )(f)
+    f = click.option("--status-base", help="The https URL under which the status lists are published.")(f)
+
+    def wrapper(
+        *args: Any, status_purposes: str | None, registry: str | None, status_base: str | None, **kwargs: Any
+    ) -> Any:
+        request = None
+        if status_purposes:
+            if not status_base:
+                raise click.UsageError("--status needs --status-base (where the lists will be published)")
+            request = StatusRequest([p.strip() for p in status_purposes.split(",") if p.strip()], registry, status_base)
+        elif registry or status_base:
+            raise click.UsageError("--registry and --status-base go with --status")
+        return f(*args, status=request, **kwargs)
+
+    return functools.update_wrapper(wrapper, f)
+
+
+def registry_location(registry: str | None, key_path: str | None) -> str:
+    """The registry the user named, or ``registry.sqlite`` beside the key."""
+    if registry:
+        return registry
+    if key_path is None:
+        raise click.UsageError("--registry is required")
+    key = Path(key_path)
+    return str((key if key.is_dir() else key.parent) / "registry.sqlite")
+
+
 @main.group()
 def issue() -> None:
     """Sign credentials."""
@@ -228,6 +274,7 @@ def issue() -> None:
 @click.option("--envelope", is_flag=True, help="With --format jwt: write an EnvelopedVerifiableCredential (UNTP).")
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@status_options
 def issue_credential_cmd(
     unsigned: str,
     key_path: str,
@@ -238,6 +285,7 @@ def issue_credential_cmd(
     envelope: bool,
     contexts: tuple[Any, ...],
     out: str | None,
+    status: StatusRequest | None,
 ) -> None:
     """Sign any VCDM document: a Data Integrity proof or a vc+jwt; nothing else is added."""
     document = _read_json(unsigned, "credential")
@@ -255,6 +303,8 @@ def issue_credential_cmd(
         created=created,
         envelope=envelope,
         loader=ContextLoader(mapping, pins=pins),
+        status=status,
+        key_path=key_path,
     )
     _emit(signed, out, f"signed {unsigned}")
 
@@ -268,14 +318,24 @@ def _sign(
     created: datetime | None,
     envelope: bool,
     loader: ContextLoader,
+    status: StatusRequest | None = None,
+    key_path: str | None = None,
 ) -> dict[str, Any] | str:
+    """Secure a document; with ``status``, allocate entries and record it in the registry in one transaction."""
     if not signer.verification_method:
         _fail("the key has no verification method id ('kid'); pass --verification-method")
-    if fmt == "jwt":
-        if suite:
-            raise click.UsageError("--suite applies to --format di only")
-        return issue_credential_jwt(document, signer, loader=loader, envelope=envelope)
-    return issue_credential(document, signer, loader=loader, cryptosuite=suite, created=created or datetime.now(UTC))
+    if fmt == "jwt" and suite:
+        raise click.UsageError("--suite applies to --format di only")
+
+    def secure(doc: dict[str, Any]) -> dict[str, Any] | str:
+        if fmt == "jwt":
+            return issue_credential_jwt(doc, signer, loader=loader, envelope=envelope)
+        return issue_credential(doc, signer, loader=loader, cryptosuite=suite, created=created or datetime.now(UTC))
+
+    if status is None:
+        return secure(document)
+    with Registry(registry_location(status.registry, key_path)) as registry:
+        return registry.issue(document, purposes=status.purposes, status_base=status.base, sign=secure)
 
 
 def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
@@ -349,6 +409,13 @@ def present(
 @click.option("--challenge", help="Expected proof challenge (presentations).")
 @click.option("--domain", help="Expected proof domain (presentations).")
 @click.option(
+    "--status-list",
+    "status_lists",
+    type=CONTEXT,
+    multiple=True,
+    help="A status list credential, offline: URL=FILE (repeatable).",
+)
+@click.option(
     "--schema",
     "schemas",
     type=CONTEXT,
@@ -369,6 +436,7 @@ def verify(
     clock_skew: float,
     challenge: str | None,
     domain: str | None,
+    status_lists: tuple[Any, ...],
     schemas: tuple[Any, ...],
     allow_network: bool,
     as_json: bool,
@@ -391,6 +459,7 @@ def verify(
         clock_skew=clock_skew,
         fetcher=Fetcher() if allow_network else None,
         schemas={u: p for u, p, _ in schemas},
+        status_lists={u: p for u, p, _ in status_lists},
     )
     result = verifier.verify(data, now=now, challenge=challenge, domain=domain)
     if as_json:
@@ -447,7 +516,8 @@ def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
 
 
 # The record commands (validate, issue passport|footprint, schema, qr) register themselves on the groups above.
-from . import cli_records  # noqa: E402,F401
+from . import cli_serve  # noqa: E402,F401,I001
+from . import cli_records, cli_status  # noqa: E402,F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

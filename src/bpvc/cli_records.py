@@ -16,7 +16,19 @@ from typing import Any
 import click
 
 from . import qrcode
-from .cli import INSTANT, _emit, _fail, _load_signer, _public_mode, _read_json, _sign, issue, main
+from .cli import (
+    INSTANT,
+    StatusRequest,
+    _emit,
+    _fail,
+    _load_signer,
+    _public_mode,
+    _read_json,
+    _sign,
+    issue,
+    main,
+    status_options,
+)
 from .contexts import ContextLoader
 from .records import footprint, passport, pcf_import
 from .records.report import ValidationReport
@@ -35,7 +47,7 @@ def _record_options(f: Any) -> Any:
     ]
     for option in reversed(options):
         f = option(f)
-    return f
+    return status_options(f)
 
 
 def _refuse_invalid(report: ValidationReport, path: str) -> None:
@@ -65,6 +77,7 @@ def issue_passport(
     suite: str | None,
     created: datetime | None,
     out: str | None,
+    status: StatusRequest | None,
 ) -> None:
     """Validate a Catena-X BatteryPass record and issue it as a BatteryPassportCredential."""
     record = _read_json(record_path, "passport record")
@@ -72,7 +85,17 @@ def issue_passport(
     _refuse_invalid(report, record_path)
     signer = _load_signer(key_path, None)
     unsigned = passport.to_credential(record, issuer=signer.controller, version=report.model)
-    signed = _sign(unsigned, signer, fmt=fmt, suite=suite, created=created, envelope=envelope, loader=ContextLoader())
+    signed = _sign(
+        unsigned,
+        signer,
+        fmt=fmt,
+        suite=suite,
+        created=created,
+        envelope=envelope,
+        loader=ContextLoader(),
+        status=status,
+        key_path=key_path,
+    )
     _emit(signed, out, f"issued passport {record_path}")
 
 
@@ -89,6 +112,7 @@ def issue_footprint(
     suite: str | None,
     created: datetime | None,
     out: str | None,
+    status: StatusRequest | None,
 ) -> None:
     """Import and validate a PCF / PACT record and issue it as a ProductCarbonFootprintCredential."""
     report = footprint.validate(_read_json(record_path, "footprint record"), source=source)
@@ -98,7 +122,17 @@ def issue_footprint(
     signer = _load_signer(key_path, None)
     assert report.record is not None  # a valid report always carries its record
     unsigned = footprint.to_credential(report.record, issuer=signer.controller)
-    signed = _sign(unsigned, signer, fmt=fmt, suite=suite, created=created, envelope=envelope, loader=ContextLoader())
+    signed = _sign(
+        unsigned,
+        signer,
+        fmt=fmt,
+        suite=suite,
+        created=created,
+        envelope=envelope,
+        loader=ContextLoader(),
+        status=status,
+        key_path=key_path,
+    )
     _emit(signed, out, f"issued footprint {record_path}")
 
 

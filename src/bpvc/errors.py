@@ -30,6 +30,12 @@ STATUS_RETRIEVAL_ERROR = STATUS + "STATUS_RETRIEVAL_ERROR"
 STATUS_VERIFICATION_ERROR = STATUS + "STATUS_VERIFICATION_ERROR"
 STATUS_LIST_LENGTH_ERROR = STATUS + "STATUS_LIST_LENGTH_ERROR"
 
+# Not errors in any spec's sense but outcomes a caller must be able to tell apart.
+BPVC = "https://w3id.org/bpvc/problems#"
+CREDENTIAL_REVOKED = BPVC + "CREDENTIAL_REVOKED"
+CREDENTIAL_SUSPENDED = BPVC + "CREDENTIAL_SUSPENDED"
+UNTRUSTED_ISSUER = BPVC + "UNTRUSTED_ISSUER"
+
 
 class BpvcError(Exception):
     """Base class of every error bpvc raises on purpose."""
@@ -156,6 +162,29 @@ class VerificationMethodError(BpvcError):
         self.verification_method = verification_method
         if problem_type:
             self.problem_type = problem_type
+
+
+class StatusError(BpvcError):
+    """A status list could not be retrieved, verified or read (the status is undecided)."""
+
+    problem_type = STATUS_RETRIEVAL_ERROR
+    title = "Status could not be determined"
+
+    def __init__(
+        self, detail: str, *, problem_type: str = STATUS_RETRIEVAL_ERROR, json_path: str | None = None
+    ) -> None:
+        super().__init__(detail, json_path=json_path)
+        self.problem_type = problem_type
+
+
+class StatusOutcome(BpvcError):
+    """The credential is revoked or suspended (a definite status, reported as a problem)."""
+
+    title = "Credential status"
+
+    def __init__(self, detail: str, *, problem_type: str, json_path: str | None = None) -> None:
+        super().__init__(detail, json_path=json_path)
+        self.problem_type = problem_type
 
 
 class FetchError(BpvcError):

@@ -42,6 +42,7 @@ from .records import MODELS_BY_SCHEMA
 from .records import domain_findings as record_domain_findings
 from .result import Check, Outcome, Problem, VerificationResult
 from .schema import SchemaRegistry, SchemaUnavailableError
+from .status.checker import StatusChecker, outcome_problems
 from .suites import ALL_SUITES, DEFAULT_ALLOWED
 
 DEFAULT_CLOCK_SKEW = 300.0
@@ -95,6 +96,8 @@ class Verifier:
         require_status: bool = True,
         max_canonicalization_work: int = DEFAULT_MAX_WORK,
         schemas: Mapping[str, str | Path] | None = None,
+        status_lists: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
+        trusted_status_issuers: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         unknown = set(allowed_suites) - set(ALL_SUITES)
         if unknown:
@@ -104,6 +107,9 @@ class Verifier:
             raise ValueError(f"unsupported JOSE algorithm(s): {', '.join(sorted(bad_algs))}")
         self._loader = ContextLoader(contexts, pins=context_pins)
         self._schemas = SchemaRegistry(schemas)
+        self._status_checker = StatusChecker(
+            lists=status_lists, fetcher=fetcher, trusted_list_issuers=frozenset(trusted_status_issuers)
+        )
         self._resolver = Resolver(did_documents, fetcher=fetcher)
         self._allowed_suites = frozenset(allowed_suites)
         self._allowed_algorithms = frozenset(allowed_algorithms)
@@ -168,6 +174,7 @@ class Verifier:
         secured_by: ProofOutcome | None = None,
         jwt_claims: dict[str, Any] | None = None,
         self_asserted_by: str | None = None,
+        check_status: bool = True,
     ) -> VerificationResult:
         """All credential checks. ``secured_by`` is a JWS outcome (VC-JOSE) instead of embedded proofs."""
         checks = [self._structure(model.check_credential(document))]
@@ -201,7 +208,11 @@ class Verifier:
             checks.append(self._proof_check(outcomes))
             checks.append(self._key_ownership(outcomes, model.issuer_id(document), "assertionMethod", "issuer"))
         checks.append(self._validity(document, now, jwt_claims))
-        checks.append(self._status(document))
+        checks.append(
+            self._status(document, now)
+            if check_status
+            else Check("status", Outcome.SKIPPED, detail="status lists are not themselves status-checked")
+        )
         checks.append(self._schema(document))
         checks.append(Check("trust", Outcome.SKIPPED, detail="no trust policy: any issuer whose key checks out"))
         return VerificationResult(tuple(checks), document)
@@ -321,22 +332,30 @@ class Verifier:
             return Check("validity", Outcome.PASSED, detail="no validity period: valid indefinitely")
         return Check("validity", Outcome.PASSED)
 
-    def _status(self, document: dict[str, Any]) -> Check:
+    def _status(self, document: dict[str, Any], now: dates.Instant) -> Check:
+        """Revocation and suspension; fails closed: a status that cannot be read is never taken as fine."""
         if "credentialStatus" not in document:
             return Check("status", Outcome.SKIPPED, detail="the credential has no credentialStatus")
         if not self._require_status:
             return Check("status", Outcome.SKIPPED, detail="status checking is turned off by the policy")
-        return _failed(
-            "status",
-            [
-                MalformedError(
-                    "status checking is not available in this version of bpvc, so the credential's status cannot be "
-                    "determined (failing closed)",
-                    json_path="$.credentialStatus",
-                )
-            ],
-            Outcome.INDETERMINATE,
-        )
+        results = self._status_checker.check(document, now, lambda doc: self._list_problems(doc, now))
+        definite, undecided = outcome_problems(results)
+        if definite:
+            return _failed("status", definite + undecided)
+        if undecided:
+            return _failed("status", undecided, Outcome.INDETERMINATE)
+        summary = ", ".join(f"{r.purpose} {r.index}: {r.status}" for r in results)
+        return Check("status", Outcome.PASSED, detail=summary)
+
+    def _list_problems(self, document: dict[str, Any], now: dates.Instant) -> list[BpvcError]:
+        """Why a status list credential is not acceptable (empty when it verifies)."""
+        result = self._verify_credential(document, now, check_status=False)
+        problems: list[BpvcError] = []
+        for check in result.checks:
+            if check.outcome in (Outcome.FAILED, Outcome.INDETERMINATE):
+                details = "; ".join(p.detail for p in check.problems) or check.detail
+                problems.append(MalformedError(f"{check.name}: {details}"))
+        return problems
 
     def _schema(self, document: dict[str, Any]) -> Check:
         """VC JSON Schema: each ``JsonSchema`` entry is resolved offline, its digest checked, and applied.

@@ -1,0 +1,95 @@
+"""Publishing: each status list of the registry as a signed BitstringStatusListCredential.
+
+A list credential is written at the path its URL names under the output folder, so the
+folder can be served as it is. ``validUntil`` and ``ttl`` tell verifiers how long to cache it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .. import dates
+from ..contexts import CREDENTIALS_V2
+from .registry import Registry, RegistryError
+
+DEFAULT_VALIDITY = timedelta(days=1)
+DEFAULT_TTL_MS = 300_000
+
+
+def list_credential(
+    registry: Registry,
+    list_id: str,
+    *,
+    issuer: str,
+    now: datetime,
+    validity: timedelta = DEFAULT_VALIDITY,
+    ttl_ms: int = DEFAULT_TTL_MS,
+) -> dict[str, Any]:
+    """The unsigned list credential for ``list_id`` with its current bits."""
+    info = next((lst for lst in registry.lists() if lst.id == list_id), None)
+    if info is None:
+        raise RegistryError(f"no status list {list_id}")
+    return {
+        "@context": [CREDENTIALS_V2],
+        "id": info.url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer,
+        "validFrom": dates.format_instant(now),
+        "validUntil": dates.format_instant(now + validity),
+        "credentialSubject": {
+            "id": f"{info.url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": info.purpose,
+            "encodedList": registry.bitstring(list_id).encode(),
+            "ttl": ttl_ms,
+        },
+    }
+
+
+def path_for(url: str, out_dir: Path) -> Path:
+    """Where a list credential goes under ``out_dir``: the URL's path, kept inside the folder."""
+    path = urlsplit(url).path.lstrip("/")
+    target = (out_dir / path).resolve()
+    if out_dir.resolve() not in target.parents:
+        raise RegistryError(f"status list URL {url} does not map to a file inside {out_dir}")
+    return target
+
+
+def publish(
+    registry: Registry,
+    sign: Callable[[dict[str, Any]], dict[str, Any] | str],
+    out_dir: Path,
+    *,
+    issuer: str,
+    now: datetime,
+    validity: timedelta = DEFAULT_VALIDITY,
+    ttl_ms: int = DEFAULT_TTL_MS,
+) -> list[Path]:
+    """Sign and write every list this issuer owns; files appear whole or not at all."""
+    written = []
+    for info in registry.lists():
+        if info.issuer != issuer:
+            continue  # another issuer's list: only its own key may sign it
+        unsigned = list_credential(registry, info.id, issuer=issuer, now=now, validity=validity, ttl_ms=ttl_ms)
+        signed = sign(unsigned)
+        target = path_for(info.url, out_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = signed if isinstance(signed, str) else json.dumps(signed, indent=2)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written

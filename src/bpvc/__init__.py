@@ -12,6 +12,7 @@ from .errors import BpvcError
 from .fetch import Fetcher
 from .issuer import InvalidDocumentError, issue_credential
 from .keys import KeyPair, PublicKey, Signer, load_key
+from .policy import Policy, TrustedIssuer, load_policy
 from .result import Check, Outcome, Problem, VerificationResult
 from .verifier import Verifier
 
@@ -24,12 +25,15 @@ __all__ = [
     "KeyPair",
     "Outcome",
     "Problem",
+    "Policy",
     "PublicKey",
     "Resolver",
     "Signer",
+    "TrustedIssuer",
     "VerificationMethod",
     "VerificationResult",
     "Verifier",
     "issue_credential",
     "load_key",
+    "load_policy",
 ]

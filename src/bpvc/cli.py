@@ -25,6 +25,7 @@ from .errors import BpvcError, KeyFileError
 from .fetch import Fetcher
 from .issuer import issue_credential, issue_credential_jwt
 from .keys import DID_DOCUMENT, KEY_TYPES, KeyPair, load_key
+from .policy import load_policy
 from .presentation import present as make_presentation
 from .result import Outcome, VerificationResult
 from .status.registry import Registry
@@ -402,12 +403,11 @@ def present(
 @click.option(
     "--clock-skew",
     type=click.FloatRange(0, 86400),
-    default=DEFAULT_CLOCK_SKEW,
-    show_default=True,
-    help="Seconds of tolerance on validity windows.",
+    help=f"Seconds of tolerance on validity windows (default: the policy's, or {DEFAULT_CLOCK_SKEW:g}).",
 )
 @click.option("--challenge", help="Expected proof challenge (presentations).")
 @click.option("--domain", help="Expected proof domain (presentations).")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False), help="A trust policy (TOML).")
 @click.option(
     "--status-list",
     "status_lists",
@@ -433,9 +433,10 @@ def verify(
     did_docs: tuple[str, ...],
     contexts: tuple[Any, ...],
     now: datetime | None,
-    clock_skew: float,
+    clock_skew: float | None,
     challenge: str | None,
     domain: str | None,
+    policy_path: str | None,
     status_lists: tuple[Any, ...],
     schemas: tuple[Any, ...],
     allow_network: bool,
@@ -453,6 +454,7 @@ def verify(
         _fail(f"{file}: cannot read: {err.strerror}")
     mapping, pins = _contexts(contexts)
     verifier = Verifier(
+        policy=load_policy(policy_path) if policy_path else None,
         contexts=mapping,
         context_pins=pins,
         did_documents=_did_documents(did_docs),

@@ -164,6 +164,13 @@ class VerificationMethodError(BpvcError):
             self.problem_type = problem_type
 
 
+class TrustError(BpvcError):
+    """The issuer is not trusted for this kind of credential by the verifier's policy."""
+
+    problem_type = UNTRUSTED_ISSUER
+    title = "Issuer not trusted"
+
+
 class StatusError(BpvcError):
     """A status list could not be retrieved, verified or read (the status is undecided)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,13 @@ from .errors import (
     ProofError,
     RangeValueError,
     ResolutionError,
+    TrustError,
     UnsupportedError,
     VerificationMethodError,
 )
 from .fetch import Fetcher
 from .legacy_jwt import from_legacy_claims
+from .policy import Policy, credential_bpnls
 from .records import MODELS_BY_SCHEMA
 from .records import domain_findings as record_domain_findings
 from .result import Check, Outcome, Problem, VerificationResult
@@ -86,36 +89,57 @@ class Verifier:
     def __init__(
         self,
         *,
+        policy: Policy | None = None,
         contexts: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
         context_pins: Mapping[str, str] | None = None,
         did_documents: Mapping[str, Mapping[str, Any]] | None = None,
         fetcher: Fetcher | None = None,
-        allowed_suites: frozenset[str] | set[str] = DEFAULT_ALLOWED,
-        allowed_algorithms: frozenset[str] | set[str] = jose.LEGACY_ALLOWED_ALGORITHMS,
-        clock_skew: float = DEFAULT_CLOCK_SKEW,
-        require_status: bool = True,
-        max_canonicalization_work: int = DEFAULT_MAX_WORK,
         schemas: Mapping[str, str | Path] | None = None,
         status_lists: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
-        trusted_status_issuers: frozenset[str] | set[str] = frozenset(),
+        allowed_suites: frozenset[str] | set[str] | None = None,
+        allowed_algorithms: frozenset[str] | set[str] | None = None,
+        clock_skew: float | None = None,
+        require_status: bool | None = None,
+        trusted_status_issuers: frozenset[str] | set[str] | None = None,
+        max_canonicalization_work: int = DEFAULT_MAX_WORK,
     ) -> None:
-        unknown = set(allowed_suites) - set(ALL_SUITES)
+        """Build once, share everywhere. Keyword options override the matching ``policy`` fields."""
+        self._init = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
+        overrides: dict[str, Any] = {
+            "cryptosuites": frozenset(allowed_suites) if allowed_suites is not None else None,
+            "algorithms": frozenset(allowed_algorithms) if allowed_algorithms is not None else None,
+            "clock_skew": float(clock_skew) if clock_skew is not None else None,
+            "require_status": require_status,
+            "trusted_status_issuers": frozenset(trusted_status_issuers) if trusted_status_issuers is not None else None,
+        }
+        self._policy = replace(policy or Policy(), **{k: v for k, v in overrides.items() if v is not None})
+        suites = self._policy.cryptosuites if self._policy.cryptosuites is not None else DEFAULT_ALLOWED
+        algorithms = self._policy.algorithms if self._policy.algorithms is not None else jose.LEGACY_ALLOWED_ALGORITHMS
+        unknown = set(suites) - set(ALL_SUITES)
         if unknown:
-            raise ValueError(f"unknown cryptosuite(s) in allowed_suites: {', '.join(sorted(unknown))}")
-        bad_algs = set(allowed_algorithms) - set(jose.JOSE_ALGORITHMS)
+            raise ValueError(f"unknown cryptosuite(s): {', '.join(sorted(unknown))}")
+        bad_algs = set(algorithms) - set(jose.JOSE_ALGORITHMS)
         if bad_algs:
             raise ValueError(f"unsupported JOSE algorithm(s): {', '.join(sorted(bad_algs))}")
         self._loader = ContextLoader(contexts, pins=context_pins)
         self._schemas = SchemaRegistry(schemas)
         self._status_checker = StatusChecker(
-            lists=status_lists, fetcher=fetcher, trusted_list_issuers=frozenset(trusted_status_issuers)
+            lists=status_lists, fetcher=fetcher, trusted_list_issuers=self._policy.trusted_status_issuers
         )
         self._resolver = Resolver(did_documents, fetcher=fetcher)
-        self._allowed_suites = frozenset(allowed_suites)
-        self._allowed_algorithms = frozenset(allowed_algorithms)
-        self._clock_skew = float(clock_skew)
-        self._require_status = require_status
+        self._allowed_suites = frozenset(suites)
+        self._allowed_algorithms = frozenset(algorithms)
+        self._clock_skew = self._policy.clock_skew
+        self._require_status = self._policy.require_status
         self._max_work = max_canonicalization_work
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    def replace(self, **changes: Any) -> Verifier:
+        """A new Verifier with some options changed; this one is left as it is."""
+        return Verifier(**{**self._init, **changes})
 
     @property
     def loader(self) -> ContextLoader:
@@ -205,17 +229,46 @@ class Verifier:
             )
             checks.append(Check("key_ownership", Outcome.PASSED, detail="the issuer is the presentation's holder"))
         else:
-            checks.append(self._proof_check(outcomes))
+            checks.append(self._proof_check(outcomes, _format_of(outcomes, jwt_claims)))
             checks.append(self._key_ownership(outcomes, model.issuer_id(document), "assertionMethod", "issuer"))
         checks.append(self._validity(document, now, jwt_claims))
-        checks.append(
-            self._status(document, now)
-            if check_status
-            else Check("status", Outcome.SKIPPED, detail="status lists are not themselves status-checked")
-        )
-        checks.append(self._schema(document))
-        checks.append(Check("trust", Outcome.SKIPPED, detail="no trust policy: any issuer whose key checks out"))
+        # trust before status: an untrusted issuer's status list URL is never fetched
+        trust = self._trust(document) if check_status else Check("trust", Outcome.SKIPPED, detail="status list")
+        if not check_status:
+            status = Check("status", Outcome.SKIPPED, detail="status lists are not themselves status-checked")
+        elif trust.outcome is Outcome.FAILED:
+            status = Check("status", Outcome.SKIPPED, detail="not read: the issuer is not trusted by the policy")
+        else:
+            status = self._status(document, now)
+        checks += [status, self._schema(document), trust]
         return VerificationResult(tuple(checks), document)
+
+    def _trust(self, document: dict[str, Any]) -> Check:
+        """The policy's trusted issuers: the issuer must be trusted for the credential's types (and BPNL)."""
+        trusted = self._policy.trusted_issuers
+        if trusted is None:
+            return Check("trust", Outcome.SKIPPED, detail="no trust policy: any issuer whose key checks out")
+        issuer = model.issuer_id(document)
+        types = model.types_of(document)
+        kinds = ", ".join(t for t in types if t != "VerifiableCredential") or "VerifiableCredential"
+        candidates = [t for t in trusted if issuer is not None and t.matches(issuer)]
+        if not candidates:
+            return _failed("trust", [TrustError(f"the issuer {issuer} is not trusted (for {kinds})")])
+        allowed = [t for t in candidates if t.allows(types)]
+        if not allowed:
+            return _failed("trust", [TrustError(f"the issuer {issuer} is not trusted for {kinds}")])
+        bound = [t for t in allowed if t.bpnl is None or t.bpnl in credential_bpnls(document)]
+        if not bound:
+            names = ", ".join(sorted(credential_bpnls(document))) or "none"
+            return _failed(
+                "trust",
+                [
+                    TrustError(
+                        f"the issuer {issuer} speaks for {allowed[0].bpnl} only, but the credential names {names}"
+                    )
+                ],
+            )
+        return Check("trust", Outcome.PASSED, detail=f"{issuer} is trusted for {kinds}")
 
     def _structure(self, problems: list[BpvcError]) -> Check:
         return _failed("structure", problems) if problems else Check("structure", Outcome.PASSED)
@@ -230,7 +283,10 @@ class Verifier:
             return _failed("contexts", [err])
         return Check("contexts", Outcome.PASSED)
 
-    def _proof_check(self, outcomes: list[ProofOutcome]) -> Check:
+    def _proof_check(self, outcomes: list[ProofOutcome], fmt: str | None = None) -> Check:
+        if fmt is not None and fmt not in self._policy.formats:
+            allowed = ", ".join(sorted(self._policy.formats))
+            return _failed("proof", [ProofError(f"the {fmt} format is not allowed by the policy ({allowed})")])
         if not outcomes:
             return _failed("proof", [MalformedError("the document has no proof", json_path="$.proof")])
         warnings = tuple(Problem.from_error(w) for o in outcomes for w in o.warnings)
@@ -326,6 +382,15 @@ class Verifier:
         if end is not None and now - skew > end:
             errors.append(RangeValueError(f"expired at {document[end_field]}", json_path=f"$.{end_field}"))
         errors += _jwt_time_problems(jwt_claims or {}, now, skew)
+        max_age = self._policy.max_credential_age_days
+        if max_age is not None and start is not None and now - start > dates.Instant(max_age * 86400) + skew:
+            age = (now - start) / 86400
+            errors.append(
+                RangeValueError(
+                    f"the credential was issued {age:.0f} days ago; the policy accepts at most {max_age:g}",
+                    json_path=f"$.{start_field}",
+                )
+            )
         if errors:
             return _failed("validity", errors)
         if start is None and end is None:
@@ -590,6 +655,16 @@ def _with_binding(
     if errors == list(outcome.errors):
         return outcome
     return ProofOutcome(outcome.index, outcome.proof, outcome.method, tuple(errors), False, outcome.warnings)
+
+
+def _format_of(outcomes: list[ProofOutcome], jwt_claims: dict[str, Any] | None) -> str | None:
+    """The policy's name for how a credential is secured."""
+    if not outcomes:
+        return None
+    if outcomes[0].index < 0:
+        return "vcdm1.1-jwt" if jwt_claims is not None and "vc" in jwt_claims else "vc+jwt"
+    types = {o.proof.get("type") for o in outcomes if isinstance(o.proof, dict)}
+    return "di" if types <= {"DataIntegrityProof"} else "legacy-ld"
 
 
 def _jwt_time_problems(claims: dict[str, Any], now: dates.Instant, skew: dates.Instant) -> list[BpvcError]:

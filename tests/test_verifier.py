@@ -50,6 +50,7 @@ def test_signed_credential_verifies(example_credential, key):
         "validity",
         "status",
         "schema",
+        "domain",
         "trust",
     ]
     suite = "eddsa-rdfc-2022" if key.key_type == "ed25519" else "ecdsa-rdfc-2019"

@@ -49,7 +49,7 @@ from .status.checker import StatusChecker, outcome_problems
 from .suites import ALL_SUITES, DEFAULT_ALLOWED
 
 DEFAULT_CLOCK_SKEW = 300.0
-CHECK_NAMES = ("structure", "contexts", "proof", "key_ownership", "validity", "status", "schema", "trust")
+CHECK_NAMES = ("structure", "contexts", "proof", "key_ownership", "validity", "status", "schema", "domain", "trust")
 # JWT claims of the JOSE layer: the JWS signature covers them, so the JSON-LD check leaves them out
 # (some, like jti and nonce, no context defines; aud is often a bare host name).
 _JWT_CLAIMS = ("jti", "nonce", "aud", "iat", "nbf", "exp", "cnf")
@@ -240,7 +240,7 @@ class Verifier:
             status = Check("status", Outcome.SKIPPED, detail="not read: the issuer is not trusted by the policy")
         else:
             status = self._status(document, now)
-        checks += [status, self._schema(document), trust]
+        checks += [status, *self._schema(document), trust]
         return VerificationResult(tuple(checks), document)
 
     def _trust(self, document: dict[str, Any]) -> Check:
@@ -422,19 +422,24 @@ class Verifier:
                 problems.append(MalformedError(f"{check.name}: {details}"))
         return problems
 
-    def _schema(self, document: dict[str, Any]) -> Check:
-        """VC JSON Schema: each ``JsonSchema`` entry is resolved offline, its digest checked, and applied.
+    def _schema(self, document: dict[str, Any]) -> tuple[Check, Check]:
+        """VC JSON Schema, then the record's domain checks: ``(schema check, domain check)``.
 
-        bpvc's record schemas (marked ``x-bpvc-samm-aspect``) apply to the record in the
-        credentialSubject, and the record's domain checks add warnings; other schemas apply to
-        the whole credential, as VC JSON Schema says.
+        Each ``JsonSchema`` entry is resolved offline, its digest checked, and applied. bpvc's
+        record schemas apply to the record in the credentialSubject and bring the record's
+        domain checks (carbon footprint stages, units, dates...); other schemas apply to the
+        whole credential, as VC JSON Schema says.
         """
+        no_domain = Check("domain", Outcome.SKIPPED, detail="no bpvc record schema named, so no domain checks")
         entries = document.get("credentialSchema")
         if entries is None:
-            return Check("schema", Outcome.SKIPPED, detail="the credential names no credentialSchema")
+            return Check("schema", Outcome.SKIPPED, detail="the credential names no credentialSchema"), no_domain
         errors: list[BpvcError] = []
         warnings: list[BpvcError] = []
+        domain_errors: list[BpvcError] = []
+        domain_warnings: list[BpvcError] = []
         checked = 0
+        domain_run = False
         for i, entry in enumerate(entries if isinstance(entries, list) else [entries]):
             path = f"$.credentialSchema[{i}]" if isinstance(entries, list) else "$.credentialSchema"
             if not isinstance(entry, dict) or entry.get("type") != "JsonSchema":
@@ -460,29 +465,33 @@ class Verifier:
                 )
                 continue
             try:
-                found, notes = self._apply_schema(document, schema_id)
+                found, (bad, notes) = self._apply_schema(document, schema_id)
             except BpvcError as err:
                 warnings.append(err)
                 continue
             checked += 1
             errors += found
-            warnings += notes
-        problems = tuple(Problem.from_error(e) for e in errors)
-        advisories = tuple(Problem.from_error(w) for w in warnings)
-        if errors:
-            return Check("schema", Outcome.FAILED, problems, warnings=advisories)
-        if not checked:
-            return Check("schema", Outcome.SKIPPED, detail="no credentialSchema could be applied", warnings=advisories)
-        return Check("schema", Outcome.PASSED, detail=f"{checked} schema(s) applied", warnings=advisories)
+            domain_run = domain_run or schema_id in MODELS_BY_SCHEMA
+            domain_errors += bad
+            domain_warnings += notes
+        return _outcome_check("schema", errors, warnings, checked, "schema(s) applied"), (
+            _outcome_check("domain", domain_errors, domain_warnings, 1, "domain checks passed")
+            if domain_run
+            else no_domain
+        )
 
-    def _apply_schema(self, document: dict[str, Any], schema_id: str) -> tuple[list[BpvcError], list[BpvcError]]:
+    def _apply_schema(
+        self, document: dict[str, Any], schema_id: str
+    ) -> tuple[list[BpvcError], tuple[list[BpvcError], list[BpvcError]]]:
+        """Schema errors, and the domain checks' (errors, warnings) for bpvc's record schemas."""
         model = MODELS_BY_SCHEMA.get(schema_id)
         if model is None:
-            return list(self._schemas.errors(document, schema_id)), []
+            return list(self._schemas.errors(document, schema_id)), ([], [])
         subject = document.get("credentialSubject")
         subjects = subject if isinstance(subject, list) else [subject]
         errors: list[BpvcError] = []
-        warnings: list[BpvcError] = []
+        domain_errors: list[BpvcError] = []
+        domain_warnings: list[BpvcError] = []
         for i, item in enumerate(subjects):
             if not isinstance(item, dict):
                 continue
@@ -491,10 +500,10 @@ class Verifier:
             errors += self._schemas.errors(record, schema_id, prefix=prefix)
             for finding in record_domain_findings(model, record):
                 where = prefix + finding.json_path[1:]
-                (errors if finding.severity == "error" else warnings).append(
+                (domain_errors if finding.severity == "error" else domain_warnings).append(
                     MalformedError(f"{finding.check}: {finding.message}", json_path=where)
                 )
-        return errors, warnings
+        return errors, (domain_errors, domain_warnings)
 
     # -- JOSE ------------------------------------------------------------------------------------
 
@@ -655,6 +664,15 @@ def _with_binding(
     if errors == list(outcome.errors):
         return outcome
     return ProofOutcome(outcome.index, outcome.proof, outcome.method, tuple(errors), False, outcome.warnings)
+
+
+def _outcome_check(name: str, errors: list[BpvcError], warnings: list[BpvcError], applied: int, what: str) -> Check:
+    notes = tuple(Problem.from_error(w) for w in warnings)
+    if errors:
+        return Check(name, Outcome.FAILED, tuple(Problem.from_error(e) for e in errors), warnings=notes)
+    if not applied:
+        return Check(name, Outcome.SKIPPED, detail=f"nothing could be applied ({name})", warnings=notes)
+    return Check(name, Outcome.PASSED, detail=f"{applied} {what}" if name == "schema" else what, warnings=notes)
 
 
 def _format_of(outcomes: list[ProofOutcome], jwt_claims: dict[str, Any] | None) -> str | None:

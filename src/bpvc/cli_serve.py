@@ -1,0 +1,140 @@
+"""``bpvc serve``: run the HTTP service (:mod:`bpvc.server`) under uvicorn.
+
+Verification is always on. Issuing needs ``--issuer-key`` and a bearer token, which is read
+from an environment variable (``--token-env``, default ``BPVC_TOKEN``) and never from the
+command line, where other users of the machine could read it in the process list.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any
+
+import click
+import uvicorn
+
+from .cli import CONTEXT, _contexts, _did_documents, _fail, _load_signer, main
+from .policy import load_policy
+from .server import DEFAULT_MAX_BODY_BYTES, ServerConfig, create_app
+from .verifier import Verifier
+
+DEFAULT_TOKEN_ENV = "BPVC_TOKEN"
+MIN_TOKEN_LENGTH = 16
+# Idle keep-alive connections stay open longer than clients and proxies keep theirs (httpx: 5 s, nginx: 75 s
+# upstream), so the server never closes one just as a client sends a request on it (a reset POST is lost).
+KEEP_ALIVE_SECONDS = 90
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _logging_config() -> dict[str, Any]:
+    """Access lines as bare JSON on stdout; everything else with time and level on stderr."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {"format": "%(message)s"},
+            "default": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        },
+        "handlers": {
+            "access": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+            "default": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"},
+        },
+        "loggers": {
+            "bpvc.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            "bpvc": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+@main.command("serve")
+@click.option("--policy", type=click.Path(dir_okay=False), help="A trust policy (TOML), as for bpvc verify.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option(
+    "--did-doc",
+    "did_docs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A DID (controller) document to resolve keys from; repeatable.",
+)
+@click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
+@click.option(
+    "--issuer-key", help="Key directory or private JWK file: enables POST /credentials/issue (needs the token)."
+)
+@click.option(
+    "--token-env",
+    default=DEFAULT_TOKEN_ENV,
+    show_default=True,
+    help="Environment variable holding the bearer token for issue and status.",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(1, 64 << 20),
+    default=DEFAULT_MAX_BODY_BYTES,
+    show_default=True,
+    help="Largest request body in bytes.",
+)
+def serve(
+    policy: str | None,
+    host: str,
+    port: int,
+    did_docs: tuple[str, ...],
+    contexts: tuple[Any, ...],
+    issuer_key: str | None,
+    token_env: str,
+    max_body: int,
+) -> None:
+    """Serve the W3C VC API: verify credentials and presentations; issue with --issuer-key."""
+    mapping, pins = _contexts(contexts)
+    try:
+        verifier = Verifier(
+            policy=load_policy(policy) if policy else None,
+            contexts=mapping,
+            context_pins=pins,
+            did_documents=_did_documents(did_docs),
+        )
+    except ValueError as err:
+        _fail(f"cannot build the verifier: {err}")
+    token = os.environ.get(token_env, "").strip() or None
+    signer = None
+    if issuer_key:
+        if token is None:
+            _fail(f"--issuer-key needs a bearer token in the environment variable {token_env}; refusing to start")
+        if len(token) < MIN_TOKEN_LENGTH:
+            _fail(f"the token in {token_env} is shorter than {MIN_TOKEN_LENGTH} characters; use a long random one")
+        signer = _load_signer(issuer_key, None)
+        if not signer.verification_method:
+            _fail("the issuer key has no verification method id ('kid')")
+    config = ServerConfig(verifier=verifier, issuer=signer, token=token if signer else None, max_body_bytes=max_body)
+    if not _is_loopback(host):
+        click.echo(
+            f"warning: listening on {host} over plain HTTP; put a TLS proxy in front before the bearer token "
+            "or any credential crosses a network",
+            err=True,
+        )
+    enabled = "verify" + (f", issue as {signer.verification_method}" if signer else "")
+    click.echo(f"bpvc serve: {enabled} on http://{host}:{port}", err=True)
+    _run(create_app(config), host, port)
+
+
+def _run(app: Any, host: str, port: int) -> None:
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,  # bpvc.access logs each request, without bodies or headers
+        log_config=_logging_config(),
+        server_header=False,
+        proxy_headers=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )

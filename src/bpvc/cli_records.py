@@ -5,6 +5,8 @@ They sit on the groups defined in :mod:`bpvc.cli` and share its helpers.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import sys
@@ -15,7 +17,7 @@ from typing import Any
 
 import click
 
-from . import qrcode
+from . import jose, qrcode
 from .cli import (
     INSTANT,
     StatusRequest,
@@ -50,6 +52,24 @@ def _record_options(f: Any) -> Any:
     return status_options(f)
 
 
+def related_resource(path: Path) -> dict[str, str]:
+    """A relatedResource entry for a footprint credential file: its id, media type and digest (VCDM 2.0 §5.3)."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace").strip()
+    if jose.looks_like_jws(text):
+        document, media = jose.decode(text).payload, "application/vc+jwt"
+    else:
+        try:
+            document, media = json.loads(text), "application/vc"
+        except json.JSONDecodeError as err:
+            _fail(f"footprint {path}: not JSON or a vc+jwt: {err.msg}")
+    ident = document.get("id") if isinstance(document, dict) else None
+    if not isinstance(ident, str):
+        _fail(f"footprint {path}: the credential has no id to link to")
+    digest = base64.b64encode(hashlib.sha384(raw.strip()).digest()).decode("ascii")
+    return {"id": ident, "mediaType": media, "digestSRI": f"sha384-{digest}"}
+
+
 def _refuse_invalid(report: ValidationReport, path: str) -> None:
     """Print every error and refuse; print warnings and go on."""
     if not report.valid:
@@ -67,10 +87,18 @@ def _refuse_invalid(report: ValidationReport, path: str) -> None:
     type=click.Choice(sorted(passport.MODELS)),
     help="BatteryPass version (default: from specVersion; none means 6.0.0).",
 )
+@click.option(
+    "--footprint",
+    "footprints",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="A footprint credential (JSON or vc+jwt) this passport relies on; linked by id and digest. Repeatable.",
+)
 @_record_options
 def issue_passport(
     record_path: str,
     model_version: str | None,
+    footprints: tuple[str, ...],
     key_path: str,
     fmt: str,
     envelope: bool,
@@ -85,6 +113,8 @@ def issue_passport(
     _refuse_invalid(report, record_path)
     signer = _load_signer(key_path, None)
     unsigned = passport.to_credential(record, issuer=signer.controller, version=report.model)
+    if footprints:
+        unsigned["relatedResource"] = [related_resource(Path(f)) for f in footprints]
     signed = _sign(
         unsigned,
         signer,

@@ -199,7 +199,23 @@ def check_credential(document: Any) -> list[BpvcError]:
     for prop in ("name", "description"):
         if prop in document:
             _check_language_string(document[prop], f"$.{prop}", problems)
+    _check_related(document, problems)
     return problems
+
+
+def _check_related(document: dict[str, Any], problems: list[BpvcError]) -> None:
+    """relatedResource entries name a URL and carry a digest to check it by (VCDM 2.0 §5.3)."""
+    if "relatedResource" not in document:
+        return
+    value = document["relatedResource"]
+    for i, item in enumerate(value if isinstance(value, list) else [value]):
+        path = f"$.relatedResource[{i}]" if isinstance(value, list) else "$.relatedResource"
+        if not isinstance(item, dict):
+            problems.append(MalformedError("relatedResource entries must be objects", json_path=path))
+            continue
+        _check_id(item.get("id"), f"{path}.id", problems)
+        if "digestSRI" not in item and "digestMultibase" not in item:
+            problems.append(MalformedError("relatedResource needs digestSRI or digestMultibase", json_path=path))
 
 
 def check_presentation(document: Any) -> list[BpvcError]:

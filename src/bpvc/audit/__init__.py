@@ -1,0 +1,1 @@
+"""Audit spot checks over batches of received credentials: sampling plans, reproducible selection, reports."""

@@ -1,0 +1,235 @@
+"""Running an audit: full verification of every sampled credential on every core, then the footprint links.
+
+Workers are processes, each with its own :class:`~bpvc.verifier.Verifier` built once from a
+picklable :class:`VerifierConfig` (DI verification is CPU-bound Python). Footprint credentials
+that a passport references in ``relatedResource`` must be in the batch, match their digest,
+verify, be Active and be valid on the passport's issue date.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .. import dates, jose
+from ..data_integrity import proofs_of
+from ..errors import BpvcError
+from ..policy import Policy, load_policy
+from ..result import Outcome, VerificationResult
+from ..verifier import Verifier
+from .report import AuditItem, ItemOutcome
+from .source import Received
+
+LINK_CHECK = "footprint-links"
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    """Everything a worker needs to build the same Verifier (plain data, so it pickles)."""
+
+    now: datetime
+    policy_path: str | None = None
+    did_documents: dict[str, Any] = field(default_factory=dict)
+    contexts: dict[str, str] = field(default_factory=dict)
+    status_lists: dict[str, str] = field(default_factory=dict)
+    schemas: dict[str, str] = field(default_factory=dict)
+
+    def build(self) -> Verifier:
+        policy: Policy | None = load_policy(self.policy_path) if self.policy_path else None
+        return Verifier(
+            policy=policy,
+            did_documents=self.did_documents,
+            contexts=self.contexts,
+            status_lists=self.status_lists,
+            schemas=self.schemas,
+        )
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A verified credential: the audit's view of it, plus the facts the footprint-link check needs."""
+
+    key: str
+    item: AuditItem
+    verified: bool
+    pcf_status: str | None
+    valid_period: tuple[str | None, str | None]
+
+
+_worker: tuple[Verifier, datetime] | None = None
+
+
+def _init_worker(config: VerifierConfig) -> None:
+    global _worker
+    _worker = (config.build(), config.now)
+
+
+def _check_in_worker(job: tuple[Received, str]) -> Checked:
+    assert _worker is not None, "worker not initialised"
+    verifier, now = _worker
+    return check(job[0], verifier, now, stratum=job[1])
+
+
+def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str | None = None) -> Checked:
+    """Verify one received credential and describe the outcome for the audit."""
+    result = verifier.verify(received.raw, now=now)
+    defects = [c.name for c in result.checks if c.outcome is Outcome.FAILED]
+    reasons = [
+        f"{c.name}: {p.detail}"
+        for c in result.checks
+        for p in c.problems
+        if c.outcome in (Outcome.FAILED, Outcome.INDETERMINATE)
+    ]
+    outcome: ItemOutcome = "passed" if result.verified else "defect" if result.invalid else "undecided"
+    item = AuditItem(
+        id=received.key,
+        outcome=outcome,
+        format=_format(received),
+        issuer=received.issuer,
+        stratum=stratum,
+        defects=defects,
+        reasons=reasons,
+        signed_by=_signed_by(received),
+    )
+    subject = _subject(result)
+    period = (subject.get("validityPeriodStart"), subject.get("validityPeriodEnd")) if subject else (None, None)
+    return Checked(received.key, item, result.verified, subject.get("status") if subject else None, period)
+
+
+def _subject(result: VerificationResult) -> dict[str, Any] | None:
+    subject = result.document.get("credentialSubject") if result.document else None
+    return subject if isinstance(subject, dict) else None
+
+
+def _format(received: Received) -> str:
+    text = received.raw.lstrip()[:2]
+    if text == b"ey":
+        return "vc+jwt"
+    proofs = proofs_of(received.document) if received.document else []
+    suites = sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs if isinstance(p, dict)})
+    return ",".join(suites) or ("enveloped" if received.document else "unreadable")
+
+
+def _signed_by(received: Received) -> str | None:
+    text = received.raw.decode("utf-8", errors="replace").strip()
+    if jose.looks_like_jws(text):
+        try:
+            kid = jose.decode(text).header.get("kid")
+            return str(kid) if kid else None
+        except BpvcError:
+            return None
+    methods = [p.get("verificationMethod") for p in proofs_of(received.document or {}) if isinstance(p, dict)]
+    return ", ".join(str(m) for m in methods if m) or None
+
+
+def verify_all(
+    jobs: Sequence[tuple[Received, str]],
+    config: VerifierConfig,
+    *,
+    workers: int | None = None,
+    on_done: Callable[[Checked], None] | None = None,
+) -> list[Checked]:
+    """Verify ``jobs`` (credential, stratum) on ``workers`` processes (default: every core); order kept."""
+    workers = workers or os.cpu_count() or 1
+    results: list[Checked] = []
+    if workers == 1 or len(jobs) < 2:
+        verifier = config.build()
+        iterator: Iterator[Checked] = (check(r, verifier, config.now, stratum=s) for r, s in jobs)
+        for checked in iterator:
+            results.append(checked)
+            if on_done:
+                on_done(checked)
+        return results
+    chunk = max(1, min(64, len(jobs) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,)) as pool:
+        for checked in pool.map(_check_in_worker, jobs, chunksize=chunk):
+            results.append(checked)
+            if on_done:
+                on_done(checked)
+    return results
+
+
+def _sri(raw: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(raw.strip()).digest()).decode("ascii")
+
+
+def footprint_links(
+    sampled: list[Checked], batch: dict[str, Received], config: VerifierConfig, workers: int | None = None
+) -> list[Checked]:
+    """Add the footprint-link findings to each sampled passport that references footprint credentials."""
+    by_id = {r.id: r for r in batch.values()}
+    known = {c.key: c for c in sampled}
+    wanted = []
+    for checked in sampled:
+        for ref in _references(batch[checked.key]):
+            target = by_id.get(str(ref.get("id")))
+            if target is not None and target.key not in known and target not in wanted:
+                wanted.append(target)
+    for extra in verify_all([(r, "") for r in wanted], config, workers=workers):
+        known[extra.key] = extra
+    out = []
+    for checked in sampled:
+        received = batch[checked.key]
+        problems = []
+        for ref in _references(received):
+            problems += _link_problems(ref, by_id, known, received)
+        if not problems:
+            out.append(checked)
+            continue
+        item = checked.item
+        defects = list(dict.fromkeys([*item.defects, LINK_CHECK]))
+        reasons = [*item.reasons, *(f"{LINK_CHECK}: {p}" for p in problems)]
+        patched = AuditItem(
+            id=item.id,
+            outcome="defect",
+            format=item.format,
+            issuer=item.issuer,
+            stratum=item.stratum,
+            defects=defects,
+            reasons=reasons,
+            signed_by=item.signed_by,
+        )
+        out.append(Checked(checked.key, patched, False, checked.pcf_status, checked.valid_period))
+    return out
+
+
+def _references(received: Received) -> list[dict[str, Any]]:
+    refs = received.document.get("relatedResource") if received.document else None
+    items = refs if isinstance(refs, list) else [refs] if isinstance(refs, dict) else []
+    return [r for r in items if isinstance(r, dict)]
+
+
+def _link_problems(
+    ref: dict[str, Any], by_id: dict[str, Received], known: dict[str, Checked], passport: Received
+) -> list[str]:
+    ref_id = str(ref.get("id"))
+    target = by_id.get(ref_id)
+    if target is None:
+        return [f"the referenced footprint credential {ref_id} is not in the batch"]
+    problems = []
+    if "digestSRI" in ref and ref["digestSRI"] != _sri(target.raw):
+        problems.append(f"{ref_id} does not match the digest the passport names (it was changed or replaced)")
+    facts = known[target.key]
+    if not facts.verified:
+        failed = ", ".join(facts.item.defects) or "undecided"
+        problems.append(f"the referenced footprint credential {ref_id} does not verify ({failed})")
+    if facts.pcf_status is not None and facts.pcf_status != "Active":
+        problems.append(f"the referenced footprint {ref_id} is {facts.pcf_status}, not Active")
+    issued = passport.document.get("validFrom") if passport.document else None
+    start, end = facts.valid_period
+    try:
+        if isinstance(issued, str) and isinstance(start, str) and isinstance(end, str):
+            moment = dates.parse(issued)
+            if not dates.parse(start) <= moment <= dates.parse(end):
+                problems.append(
+                    f"the footprint {ref_id} is valid {start} to {end}, not on the passport's issue date {issued}"
+                )
+    except BpvcError:
+        problems.append(f"the validity dates of {ref_id} or the passport cannot be read")
+    return problems

@@ -1,0 +1,201 @@
+"""``bpvc audit``: a reproducible spot check of a batch of received credentials, with an HTML and JSON report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import dates
+from .audit import runner, sampling, stats
+from .audit.report import AuditInput, AuditReport, render_html
+from .audit.source import Received, input_digest, read_batch
+from .cli import CONTEXT, INSTANT, _did_documents, _fail, _write_atomic, main
+
+STRATA: dict[str, Callable[[Received], str]] = {
+    "issuer": lambda r: r.issuer or "(unknown issuer)",
+    "model": lambda r: r.model,
+    "plant": lambda r: r.plant,
+}
+
+
+def _plan(
+    population: int,
+    sample: int | None,
+    rate: float | None,
+    confidence: float | None,
+    tolerable_rate: float | None,
+    acceptance_number: int | None,
+    aql: float | None,
+) -> tuple[int, stats.Plan | None]:
+    """The sample size and, when asked for by confidence and tolerable rate, the acceptance plan."""
+    chosen = [sample is not None, rate is not None, confidence is not None or tolerable_rate is not None]
+    if sum(chosen) != 1:
+        raise click.UsageError("give exactly one of --sample, --rate, or --confidence with --tolerable-rate")
+    if sample is not None:
+        return min(sample, population), None
+    if rate is not None:
+        return sampling.sample_size_for_rate(population, rate), None
+    if confidence is None or tolerable_rate is None:
+        raise click.UsageError("--confidence and --tolerable-rate go together")
+    if aql is not None:
+        plan = stats.acceptance_plan(confidence, tolerable_rate, aql=aql)
+    elif acceptance_number:
+        size = stats.attribute_sample_size(confidence, tolerable_rate, acceptance_number)
+        plan = stats.Plan(size, acceptance_number, confidence, tolerable_rate)
+    else:
+        size = stats.zero_acceptance_sample_size(confidence, tolerable_rate, population)
+        plan = stats.Plan(size, 0, confidence, tolerable_rate)
+    return min(plan.sample_size, population), plan
+
+
+def _command(params: dict[str, Any]) -> str:
+    """The command line that reproduces this audit (options in a fixed order)."""
+    words = ["bpvc", "audit", params["source"]]
+    for name in (
+        "sample",
+        "rate",
+        "confidence",
+        "tolerable_rate",
+        "acceptance_number",
+        "aql",
+        "seed",
+        "stratify",
+        "policy_path",
+        "now",
+        "workers",
+    ):
+        value = params.get(name)
+        if value is None:
+            continue
+        flag = {
+            "policy_path": "--policy",
+            "tolerable_rate": "--tolerable-rate",
+            "acceptance_number": "--acceptance-number",
+        }.get(name, "--" + name)
+        words += [flag, dates.format_instant(value) if isinstance(value, datetime) else str(value)]
+    for flag, key in (("--did-doc", "did_docs"), ("--context", "contexts"), ("--status-list", "status_lists")):
+        for value in params.get(key) or ():
+            words += [flag, value if isinstance(value, str) else f"{value[0]}={value[1]}"]
+    words += ["--report", params["report"]] + (["--json", params["json_out"]] if params.get("json_out") else [])
+    return shlex.join(words)
+
+
+def _digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--sample", type=click.IntRange(1), help="Sample this many credentials.")
+@click.option("--rate", type=click.FloatRange(0, 1, min_open=True), help="Sample this fraction of the batch.")
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="With --tolerable-rate: size the sample for this confidence (e.g. 0.95).",
+)
+@click.option(
+    "--tolerable-rate",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="The defect rate the batch must stay below (e.g. 0.02).",
+)
+@click.option("--acceptance-number", type=click.IntRange(0, 50), help="Defects allowed in the sample (default 0).")
+@click.option(
+    "--aql",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    help="Acceptable quality level: choose n and c so a batch this good passes 95 %% of the time.",
+)
+@click.option("--seed", required=True, help="Sampling seed; the same seed draws the same sample.")
+@click.option("--stratify", type=click.Choice(sorted(STRATA)), help="Sample each issuer, model or plant in proportion.")
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, exists=True), help="Trust policy (TOML).")
+@click.option("--now", type=INSTANT, help="Audit as of this time (default: now).")
+@click.option("--did-doc", "did_docs", multiple=True, type=click.Path(dir_okay=False), help="DID document; repeatable.")
+@click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE.")
+@click.option("--status-list", "status_lists", type=CONTEXT, multiple=True, help="A status list offline: URL=FILE.")
+@click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: every core).")
+@click.option("--report", required=True, type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the JSON report here.")
+def audit(**params: Any) -> None:
+    """Spot-check a batch (folder, .jsonl or .zip): exit 0 when it meets the acceptance criterion, 1 when not."""
+    started = datetime.now(UTC)
+    now = params["now"] or started
+    batch = read_batch(params["source"])
+    if not batch:
+        _fail(f"{params['source']} holds no credentials")
+    size, plan = _plan(
+        len(batch),
+        params["sample"],
+        params["rate"],
+        params["confidence"],
+        params["tolerable_rate"],
+        params["acceptance_number"],
+        params["aql"],
+    )
+    strata = STRATA[params["stratify"]] if params["stratify"] else None
+    try:
+        chosen = sampling.select(batch, seed=params["seed"], sample=size, key=lambda r: r.key, strata=strata)
+    except ValueError as err:
+        _fail(f"sampling: {err}")
+    config = runner.VerifierConfig(
+        now=now,
+        policy_path=params["policy_path"],
+        did_documents=_did_documents(params["did_docs"]),
+        contexts={u: p for u, p, _ in params["contexts"]},
+        status_lists={u: p for u, p, _ in params["status_lists"]},
+    )
+    jobs = [(r, strata(r) if strata else "") for r in chosen]
+    checked = _verify_with_progress(jobs, config, params["workers"])
+    checked = runner.footprint_links(checked, {r.key: r for r in batch}, config, workers=params["workers"])
+    report = AuditReport(
+        command=_command(params),
+        inputs=_inputs(params),
+        seed=params["seed"],
+        population=len(batch),
+        sample_ids=[r.key for r in chosen],
+        plan=plan,
+        items=[c.item for c in checked],
+        started=dates.format_instant(started),
+        finished=dates.format_instant(datetime.now(UTC)),
+        tool_version=version("bpvc"),
+    )
+    _write_atomic(params["report"], render_html(report))
+    if params["json_out"]:
+        _write_atomic(params["json_out"], json.dumps(report.to_dict(), indent=2) + "\n")
+    low, high = report.interval
+    rate = report.observed_rate
+    click.echo(
+        f"{report.sample_size} of {report.population} sampled; {report.defect_count} defect(s), "
+        f"{report.undecided_count} undecided; rate {0 if rate is None else rate:.2%} "
+        f"(95 % interval {low:.2%}–{high:.2%}); {report.decision.upper()}: {report.decision_reason}"
+    )
+    sys.exit(0 if report.accepted else 1)
+
+
+def _verify_with_progress(
+    jobs: list[tuple[Received, str]], config: runner.VerifierConfig, workers: int | None
+) -> list[runner.Checked]:
+    if not sys.stderr.isatty():
+        return runner.verify_all(jobs, config, workers=workers)
+    with click.progressbar(length=len(jobs), label="verifying", file=sys.stderr) as bar:
+        return runner.verify_all(jobs, config, workers=workers, on_done=lambda _c: bar.update(1))
+
+
+def _inputs(params: dict[str, Any]) -> list[AuditInput]:
+    inputs = [AuditInput(path=str(params["source"]), sha256=input_digest(params["source"]))]
+    for path in [
+        params["policy_path"],
+        *params["did_docs"],
+        *(p for _, p, _ in params["status_lists"]),
+        *(p for _, p, _ in params["contexts"]),
+    ]:
+        if path:
+            inputs.append(AuditInput(path=str(path), sha256=_digest(path)))
+    return inputs

@@ -17,6 +17,8 @@ import uvicorn
 from .cli import CONTEXT, _contexts, _did_documents, _fail, _load_signer, main
 from .policy import load_policy
 from .server import DEFAULT_MAX_BODY_BYTES, ServerConfig, create_app
+from .status.registry import Registry
+from .status.service import RegistryStatusService
 from .verifier import Verifier
 
 DEFAULT_TOKEN_ENV = "BPVC_TOKEN"
@@ -78,6 +80,12 @@ def _logging_config() -> dict[str, Any]:
     help="Environment variable holding the bearer token for issue and status.",
 )
 @click.option(
+    "--registry",
+    help="Issuer registry (SQLite file or postgresql:// URL): enables POST /credentials/status and "
+    "GET /status-lists/{id} (needs --issuer-key and the token).",
+)
+@click.option("--status-base", help="The https URL the status lists are served under (with --registry).")
+@click.option(
     "--max-body",
     type=click.IntRange(1, 64 << 20),
     default=DEFAULT_MAX_BODY_BYTES,
@@ -92,6 +100,8 @@ def serve(
     contexts: tuple[Any, ...],
     issuer_key: str | None,
     token_env: str,
+    registry: str | None,
+    status_base: str | None,
     max_body: int,
 ) -> None:
     """Serve the W3C VC API: verify credentials and presentations; issue with --issuer-key."""
@@ -115,14 +125,25 @@ def serve(
         signer = _load_signer(issuer_key, None)
         if not signer.verification_method:
             _fail("the issuer key has no verification method id ('kid')")
-    config = ServerConfig(verifier=verifier, issuer=signer, token=token if signer else None, max_body_bytes=max_body)
+    status = None
+    if registry:
+        if signer is None or not status_base:
+            _fail("--registry needs --issuer-key (to sign the lists) and --status-base")
+        status = RegistryStatusService(Registry(registry), signer, status_base)
+    config = ServerConfig(
+        verifier=verifier, issuer=signer, token=token if signer else None, status=status, max_body_bytes=max_body
+    )
     if not _is_loopback(host):
         click.echo(
             f"warning: listening on {host} over plain HTTP; put a TLS proxy in front before the bearer token "
             "or any credential crosses a network",
             err=True,
         )
-    enabled = "verify" + (f", issue as {signer.verification_method}" if signer else "")
+    enabled = (
+        "verify"
+        + (f", issue as {signer.verification_method}" if signer else "")
+        + (f", status lists from {registry}" if registry else "")
+    )
     click.echo(f"bpvc serve: {enabled} on http://{host}:{port}", err=True)
     _run(create_app(config), host, port)
 

@@ -1,0 +1,76 @@
+"""bpvc serve with a real registry: issue with status, change it over HTTP, serve the signed list."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from datetime import UTC, datetime
+
+from bpvc import errors, keystore
+from bpvc.keys import KeyPair
+from bpvc.server import ServerConfig, create_app
+from bpvc.status.registry import Registry
+from bpvc.status.service import RegistryStatusService
+from bpvc.verifier import Verifier
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+TOKEN = "registry-test-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BASE = "https://status.battery-maker.example/lists"
+
+
+def test_status_cycle_over_http(tmp_path, example_credential):
+    key = KeyPair.generate("ed25519")
+    key = key.with_verification_method(keystore.verification_method_for("did:key", key))
+    registry = Registry(str(tmp_path / "registry.sqlite"))
+    service = RegistryStatusService(registry, key, BASE)
+    client = TestClient(create_app(ServerConfig(Verifier(), issuer=key, token=TOKEN, status=service)))
+    body = {
+        "credential": dict(
+            example_credential, id="urn:uuid:0c7e7b4e-9a57-4b3c-8a0e-2f7a9b1d5e11", issuer=key.controller
+        ),
+        "options": {"statusPurpose": ["revocation", "suspension"]},
+    }
+    issued = client.post("/credentials/issue", json=body, headers=AUTH)
+    assert issued.status_code == 201, issued.text
+    vc = issued.json()["verifiableCredential"]
+    assert [e["statusPurpose"] for e in vc["credentialStatus"]] == ["revocation", "suspension"]
+
+    def lists():
+        found = {}
+        for entry in vc["credentialStatus"]:
+            url = entry["statusListCredential"]
+            response = client.get("/status-lists/" + url.rsplit("/", 1)[1])
+            assert response.status_code == 200 and "max-age=" in response.headers["cache-control"]
+            found[url] = response.json()
+        return found
+
+    now = datetime.now(UTC)
+    assert Verifier(status_lists=lists()).verify(vc, now=now).verified
+    changed = client.post(
+        "/credentials/status",
+        headers=AUTH,
+        json={
+            "credentialId": vc["id"],
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+            "status": True,
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    result = Verifier(status_lists=lists()).verify(vc, now=now)
+    assert [p.type for p in result.check("status").problems] == [errors.CREDENTIAL_REVOKED]
+    unknown = client.post(
+        "/credentials/status",
+        headers=AUTH,
+        json={
+            "credentialId": "urn:uuid:nope",
+            "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+        },
+    )
+    assert unknown.status_code == 404
+    assert client.get("/status-lists/revocation-99").status_code == 404
+    assert json.loads(json.dumps(registry.show(vc["id"])))["status"][0]["state"] == "revoked"
+    registry.close()

@@ -21,6 +21,7 @@ from typing import Any
 from cachetools import LRUCache
 from pyld.context_resolver import ContextResolver
 from pyld.documentloader.frozen import BUNDLED_CONTEXTS
+from pyld.resolved_context import ResolvedContext
 
 from .errors import ContextError
 
@@ -71,6 +72,33 @@ class _LockedCache:
             self._data[key] = value
 
 
+class _FrozenContextResolver(ContextResolver):  # type: ignore[misc]
+    """pyld's resolver, minus the JCS of every scoped context on every use.
+
+    pyld keys a context object by its JCS serialization, computed each time a property-scoped
+    context is met: a third of a passport's verification time. Context objects that belong to
+    a loader-owned (never mutated) document are resolved once per object instead.
+    """
+
+    def __init__(self, shared_cache: Any, loader: ContextLoader) -> None:
+        super().__init__(shared_cache, loader)
+        self._loader = loader
+
+    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
+        items = context["@context"] if isinstance(context, dict) and "@context" in context else context
+        items = items if isinstance(items, list) else [items]
+        frozen = self._loader._frozen_contexts
+        if not any(isinstance(c, dict) and id(c) in frozen for c in items):
+            return super().resolve(active_ctx, context, base, cycles)
+        resolved: list[Any] = []
+        for item in items:
+            if isinstance(item, dict) and id(item) in frozen:
+                resolved.append(frozen[id(item)][1])
+            else:
+                resolved.extend(super().resolve(active_ctx, item, base, cycles))
+        return resolved
+
+
 class ContextLoader:
     """An allowlist document loader for pyld. Immutable once built; safe to share."""
 
@@ -86,6 +114,7 @@ class ContextLoader:
         for url, path in _own_contexts().items():
             self._paths[url] = (path, "bpvc")
         self._documents: dict[str, tuple[dict[str, Any], str]] = {}
+        self._frozen_contexts: dict[int, tuple[dict[str, Any], ResolvedContext]] = {}
         self._lock = threading.Lock()
         pins = dict(pins or {})
         for url, value in (extra or {}).items():
@@ -114,6 +143,18 @@ class ContextLoader:
         if pin is not None and pin.lower() != digest:
             raise ContextError(f"context {url} has SHA-256 {digest}, expected the pinned {pin}", url=url)
         self._documents[url] = (doc, digest)
+        self._freeze(doc.get("@context"))
+
+    def _freeze(self, value: Any) -> None:
+        """Remember the scoped context objects of a loaded document (the loader keeps them alive, unchanged)."""
+        if isinstance(value, list):
+            for item in value:
+                self._freeze(item)
+        elif isinstance(value, dict):
+            self._frozen_contexts.setdefault(id(value), (value, ResolvedContext(value)))
+            for term in value.values():
+                if isinstance(term, dict) and "@context" in term:
+                    self._freeze(term["@context"])
 
     def _document(self, url: str, pin: str | None = None) -> dict[str, Any]:
         with self._lock:
@@ -147,7 +188,7 @@ class ContextLoader:
 
     def context_resolver(self) -> ContextResolver:
         """A fresh per-operation resolver backed by this loader's processed-context cache."""
-        return ContextResolver(self._resolved, self)
+        return _FrozenContextResolver(self._resolved, self)
 
     def entries(self) -> list[ContextEntry]:
         out = []

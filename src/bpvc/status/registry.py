@@ -103,33 +103,23 @@ def permute(counter: int, size: int, key: bytes) -> int:
 
 # -- backends --------------------------------------------------------------------------------------
 
-_DDL = {
-    "sqlite": [
-        "CREATE TABLE status_lists (id TEXT PRIMARY KEY, purpose TEXT NOT NULL, url TEXT NOT NULL UNIQUE, "
-        "issuer TEXT NOT NULL, entries INTEGER NOT NULL, status_size INTEGER NOT NULL DEFAULT 1, "
-        "permutation_key TEXT NOT NULL, next_counter INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
-        "CREATE TABLE credentials (id TEXT PRIMARY KEY, type TEXT NOT NULL, subject_id TEXT, issuer TEXT NOT NULL, "
-        "digest TEXT NOT NULL, issued_at TEXT NOT NULL, valid_from TEXT, valid_until TEXT)",
-        "CREATE TABLE status_entries (credential_id TEXT NOT NULL REFERENCES credentials(id), purpose TEXT NOT NULL, "
-        "list_id TEXT NOT NULL REFERENCES status_lists(id), list_index INTEGER NOT NULL, "
-        "status INTEGER NOT NULL DEFAULT 0, updated_at TEXT, PRIMARY KEY (credential_id, purpose), "
-        "UNIQUE (list_id, list_index))",
-        "CREATE TABLE status_events (id INTEGER PRIMARY KEY AUTOINCREMENT, credential_id TEXT NOT NULL, "
-        "purpose TEXT NOT NULL, action TEXT NOT NULL, at TEXT NOT NULL)",
-    ],
-    "postgresql": [
-        "CREATE TABLE status_lists (id TEXT PRIMARY KEY, purpose TEXT NOT NULL, url TEXT NOT NULL UNIQUE, "
-        "issuer TEXT NOT NULL, entries INTEGER NOT NULL, status_size INTEGER NOT NULL DEFAULT 1, "
-        "permutation_key TEXT NOT NULL, next_counter INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
-        "CREATE TABLE credentials (id TEXT PRIMARY KEY, type TEXT NOT NULL, subject_id TEXT, issuer TEXT NOT NULL, "
-        "digest TEXT NOT NULL, issued_at TEXT NOT NULL, valid_from TEXT, valid_until TEXT)",
-        "CREATE TABLE status_entries (credential_id TEXT NOT NULL REFERENCES credentials(id), purpose TEXT NOT NULL, "
-        "list_id TEXT NOT NULL REFERENCES status_lists(id), list_index INTEGER NOT NULL, "
-        "status INTEGER NOT NULL DEFAULT 0, updated_at TEXT, PRIMARY KEY (credential_id, purpose), "
-        "UNIQUE (list_id, list_index))",
-        "CREATE TABLE status_events (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, credential_id TEXT NOT NULL, "
-        "purpose TEXT NOT NULL, action TEXT NOT NULL, at TEXT NOT NULL)",
-    ],
+_TABLES = [
+    "CREATE TABLE status_lists (id TEXT PRIMARY KEY, purpose TEXT NOT NULL, url TEXT NOT NULL UNIQUE, "
+    "issuer TEXT NOT NULL, entries INTEGER NOT NULL, status_size INTEGER NOT NULL DEFAULT 1, "
+    "permutation_key TEXT NOT NULL, next_counter INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL)",
+    "CREATE TABLE credentials (id TEXT PRIMARY KEY, type TEXT NOT NULL, subject_id TEXT, issuer TEXT NOT NULL, "
+    "digest TEXT NOT NULL, issued_at TEXT NOT NULL, valid_from TEXT, valid_until TEXT)",
+    "CREATE TABLE status_entries (credential_id TEXT NOT NULL REFERENCES credentials(id), purpose TEXT NOT NULL, "
+    "list_id TEXT NOT NULL REFERENCES status_lists(id), list_index INTEGER NOT NULL, "
+    "status INTEGER NOT NULL DEFAULT 0, updated_at TEXT, PRIMARY KEY (credential_id, purpose), "
+    "UNIQUE (list_id, list_index))",
+    "CREATE TABLE status_events (id {serial}, credential_id TEXT NOT NULL, purpose TEXT NOT NULL, "
+    "action TEXT NOT NULL, at TEXT NOT NULL)",
+]
+# the one difference between the two dialects: an auto-numbered key
+_SERIAL = {
+    "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
+    "postgresql": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
 }
 
 
@@ -213,8 +203,8 @@ class Registry:
             if version > SCHEMA_VERSION:
                 raise RegistryError(f"the registry schema is version {version}; this bpvc knows {SCHEMA_VERSION}")
             if version < 1:
-                for statement in _DDL[self._db.kind]:
-                    self._db.execute(statement)
+                for statement in _TABLES:
+                    self._db.execute(statement.replace("{serial}", _SERIAL[self._db.kind]))
                 self._db.execute("INSERT INTO bpvc_schema (version) VALUES (?)", (1,))
 
     # -- issuing ------------------------------------------------------------------------------------

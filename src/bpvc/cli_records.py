@@ -25,14 +25,14 @@ from .cli import (
     _fail,
     _load_signer,
     _public_mode,
-    _read_json,
     _sign,
     issue,
     main,
     status_options,
 )
 from .contexts import ContextLoader
-from .records import footprint, passport, pcf_import
+from .errors import MalformedError
+from .records import consortium, footprint, passport, pcf_import
 from .records.report import ValidationReport
 from .schema import TIERS, fields
 from .suites import SUITES
@@ -70,14 +70,26 @@ def related_resource(path: Path) -> dict[str, str]:
     return {"id": ident, "mediaType": media, "digestSRI": f"sha384-{digest}"}
 
 
+def _load_record(path: str, kind: str) -> tuple[Any, str | None]:
+    """The record and its encoding problem (a UTF-16 or BOM file is read, and reported)."""
+    try:
+        return consortium.read_record(path)
+    except FileNotFoundError:
+        _fail(f"{kind} record {path}: no such file")
+    except OSError as err:
+        _fail(f"{kind} record {path}: cannot read: {err}")
+    except MalformedError as err:
+        _fail(f"{kind} record {path}: {err.detail}")
+
+
 def _refuse_invalid(report: ValidationReport, path: str) -> None:
-    """Print every error and refuse; print warnings and go on."""
-    if not report.valid:
-        for finding in report.errors:
-            click.echo(f"error   {finding.json_path}: {finding.message}", err=True)
-        _fail(f"{path} is not a valid {report.kind} record ({len(report.errors)} error(s)); nothing was signed")
+    """Print every finding; refuse an invalid record (the warnings may say why it cannot be issued)."""
+    for finding in report.errors:
+        click.echo(f"error   {finding.json_path}: {finding.message}", err=True)
     for finding in report.warnings:
         click.echo(f"warning {finding.json_path}: {finding.message}", err=True)
+    if not report.valid:
+        _fail(f"{path} is not a valid {report.kind} record ({len(report.errors)} error(s)); nothing was signed")
 
 
 @issue.command("passport")
@@ -108,8 +120,8 @@ def issue_passport(
     status: StatusRequest | None,
 ) -> None:
     """Validate a Catena-X BatteryPass record and issue it as a BatteryPassportCredential."""
-    record = _read_json(record_path, "passport record")
-    report = passport.validate(record, version=model_version)
+    record, encoding_problem = _load_record(record_path, "passport")
+    report = passport.validate(record, version=model_version, encoding_problem=encoding_problem)
     _refuse_invalid(report, record_path)
     signer = _load_signer(key_path, None)
     unsigned = passport.to_credential(record, issuer=signer.controller, version=report.model)
@@ -145,7 +157,8 @@ def issue_footprint(
     status: StatusRequest | None,
 ) -> None:
     """Import and validate a PCF / PACT record and issue it as a ProductCarbonFootprintCredential."""
-    report = footprint.validate(_read_json(record_path, "footprint record"), source=source)
+    record, encoding_problem = _load_record(record_path, "footprint")
+    report = footprint.validate(record, source=source, encoding_problem=encoding_problem)
     _refuse_invalid(report, record_path)
     for line in report.conversions:
         click.echo(f"converted {line}", err=True)
@@ -174,13 +187,13 @@ def issue_footprint(
 @click.option("--json", "as_json", is_flag=True)
 def validate(kind: str, record_path: str, source: str | None, model_version: str | None, as_json: bool) -> None:
     """Check a record against its schema and the domain rules; exit 0 valid, 1 invalid."""
-    record = _read_json(record_path, f"{kind} record")
+    record, encoding_problem = _load_record(record_path, kind)
     if kind == "passport":
         if source:
             raise click.UsageError("--from applies to footprints only")
-        report = passport.validate(record, version=model_version)
+        report = passport.validate(record, version=model_version, encoding_problem=encoding_problem)
     else:
-        report = footprint.validate(record, source=source)
+        report = footprint.validate(record, source=source, encoding_problem=encoding_problem)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

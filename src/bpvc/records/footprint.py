@@ -7,12 +7,13 @@ validation is then the strict 8.0.0 schema plus the rules JSON Schema cannot exp
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from ..errors import MalformedError
 from ..schema import FOOTPRINT_8_0, SchemaRegistry, default_registry
-from . import credential, pcf_import
+from . import component_pcf, consortium, credential, pcf_import
 from .report import Finding, ValidationReport
 
 MAX_VALIDITY_YEARS = 3  # PACT: validityPeriodEnd <= validityPeriodStart + 3 years
@@ -41,9 +42,29 @@ MODEL = credential.RecordModel(
 
 
 def validate(
-    record: Any, *, source: str | None = None, index: int = 0, registry: SchemaRegistry | None = None
+    record: Any,
+    *,
+    source: str | None = None,
+    index: int = 0,
+    registry: SchemaRegistry | None = None,
+    encoding_problem: str | None = None,
 ) -> ValidationReport:
-    """Import (when not already canonical), then schema and domain checks."""
+    """Import (when not already canonical), then schema and domain checks.
+
+    A Catena-X pcf_for_battery_component_supplier record (when no source format is asked for) gets
+    that model's checks and cannot be issued. ``encoding_problem`` (from
+    :func:`.consortium.read_record`) becomes an error.
+    """
+    if source is None and component_pcf.detect(record):
+        report = component_pcf.validate(record)
+    else:
+        report = _validate_pcf(record, source=source, index=index, registry=registry)
+    if encoding_problem:
+        return replace(report, findings=(consortium.encoding_finding(encoding_problem), *report.findings))
+    return report
+
+
+def _validate_pcf(record: Any, *, source: str | None, index: int, registry: SchemaRegistry | None) -> ValidationReport:
     if not isinstance(record, dict):
         return ValidationReport(
             "footprint", "8.0.0", None, (Finding("error", "a footprint record must be a JSON object", "$", "import"),)

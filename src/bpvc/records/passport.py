@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 from typing import Any
 
 from ..errors import MalformedError
 from ..schema import PASSPORT_6_0, PASSPORT_6_1, SchemaRegistry, default_registry
-from . import credential
+from . import consortium, credential
 from .report import Finding, ValidationReport
 
 SPEC_VERSION_6_1 = "urn:io.catenax.battery.battery_pass:6.1.0"
@@ -63,8 +64,27 @@ def detect_version(record: dict[str, Any]) -> str:
     )
 
 
-def validate(record: Any, *, version: str | None = None, registry: SchemaRegistry | None = None) -> ValidationReport:
-    """Schema and domain checks of a passport record."""
+def validate(
+    record: Any,
+    *,
+    version: str | None = None,
+    registry: SchemaRegistry | None = None,
+    encoding_problem: str | None = None,
+) -> ValidationReport:
+    """Schema and domain checks of a passport record.
+
+    A Battery Pass consortium 1.2.0 aspect (when no version is asked for) gets that model's checks
+    instead. ``encoding_problem`` (from :func:`.consortium.read_record`) becomes an error.
+    """
+    if version is None and consortium.detect(record):
+        return consortium.validate(record, encoding_problem=encoding_problem)
+    report = _validate_batterypass(record, version=version, registry=registry)
+    if encoding_problem:
+        return replace(report, findings=(consortium.encoding_finding(encoding_problem), *report.findings))
+    return report
+
+
+def _validate_batterypass(record: Any, *, version: str | None, registry: SchemaRegistry | None) -> ValidationReport:
     if not isinstance(record, dict):
         return ValidationReport(
             "passport", version or "?", None, (Finding("error", "a passport record must be a JSON object", "$"),)

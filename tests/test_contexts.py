@@ -80,3 +80,40 @@ def test_bad_context_file_is_refused(tmp_path):
         ContextLoader({OWN: bad})
     with pytest.raises(ContextError, match="cannot be read"):
         ContextLoader({OWN: tmp_path / "missing.jsonld"})
+
+
+def test_shared_resolved_contexts_have_locked_caches(example_credential):
+    """pyld mutates a ResolvedContext's LRU on every read; shared ones get a locked cache (threads)."""
+    from bpvc.canonicalize import canonicalize
+    from bpvc.contexts import _LockedCache
+
+    loader = ContextLoader()
+    canonicalize(dict(example_credential, issuer="did:example:1"), loader=loader)
+    loader("https://w3id.org/bpvc/contexts/battery-pass/6.1.0")
+    assert loader._frozen_contexts  # noqa: SLF001
+    assert all(isinstance(rc.cache, _LockedCache) for _, rc in loader._frozen_contexts.values())  # noqa: SLF001
+
+
+def test_one_verifier_shared_by_many_threads():
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from conftest import ROOT
+
+    from bpvc.issuer import issue_credential
+    from bpvc.keys import load_key
+    from bpvc.records import passport
+    from bpvc.verifier import Verifier
+
+    key = load_key(ROOT / "keys.example")
+    doc = json.loads((ROOT / "keys.example" / "did.json").read_text())
+    record = json.loads((ROOT / "examples" / "passport-6.1.0.json").read_text())
+    signed = issue_credential(
+        passport.to_credential(record, issuer=key.controller), key, created="2026-11-20T00:00:00Z"
+    )
+    verifier = Verifier(did_documents={doc["id"]: doc})
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: verifier.verify(signed, now=now).verified, range(60)))
+    assert all(results)

@@ -19,7 +19,14 @@ from pyld import canon
 from pyld.jsonld import JsonLdProcessor
 
 from .contexts import ContextLoader, default_loader
-from .errors import BpvcError, CanonicalizationLimitError, ContextError, DataLossError, MalformedError
+from .errors import (
+    BpvcError,
+    CanonicalizationLimitError,
+    ContextError,
+    DataLossError,
+    MalformedError,
+    ProcessingError,
+)
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
 _VALUE_KEYS = {"@value", "@language", "@direction", "@index"}
@@ -140,6 +147,10 @@ def to_dataset(document: Any, loader: ContextLoader | None = None) -> Any:
         context_error = _find_cause(err, ContextError)
         if context_error is not None:
             raise context_error from None
+        deepest = _deepest(err)
+        if isinstance(deepest, RuntimeError) and not isinstance(deepest, RecursionError):
+            # not the input's fault (pyld raised from its own state): undecided, never "invalid"
+            raise ProcessingError(f"JSON-LD processing stopped: {type(deepest).__name__}: {deepest}") from None
         if isinstance(_deepest(err), KeyError):
             # pyld fails this way when a context nulls @vocab and a term or type is then undefined
             raise DataLossError(

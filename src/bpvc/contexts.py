@@ -72,6 +72,12 @@ class _LockedCache:
             self._data[key] = value
 
 
+def _shareable(resolved: ResolvedContext) -> ResolvedContext:
+    """Give a ResolvedContext a locked cache: pyld's own LRU is mutated on reads and is not thread-safe."""
+    resolved.cache = _LockedCache(maxsize=16)
+    return resolved
+
+
 class _FrozenContextResolver(ContextResolver):  # type: ignore[misc]
     """pyld's resolver, minus the JCS of every scoped context on every use.
 
@@ -83,6 +89,14 @@ class _FrozenContextResolver(ContextResolver):  # type: ignore[misc]
     def __init__(self, shared_cache: Any, loader: ContextLoader) -> None:
         super().__init__(shared_cache, loader)
         self._loader = loader
+
+    def _cache_resolved_context(self, key: Any, resolved: Any, tag: Any) -> Any:
+        # resolved contexts kept in the loader's shared cache are used by every thread
+        if tag:
+            for item in resolved if isinstance(resolved, list) else [resolved]:
+                if isinstance(item, ResolvedContext) and not isinstance(item.cache, _LockedCache):
+                    _shareable(item)
+        return super()._cache_resolved_context(key, resolved, tag)
 
     def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
         items = context["@context"] if isinstance(context, dict) and "@context" in context else context
@@ -151,7 +165,7 @@ class ContextLoader:
             for item in value:
                 self._freeze(item)
         elif isinstance(value, dict):
-            self._frozen_contexts.setdefault(id(value), (value, ResolvedContext(value)))
+            self._frozen_contexts.setdefault(id(value), (value, _shareable(ResolvedContext(value))))
             for term in value.values():
                 if isinstance(term, dict) and "@context" in term:
                     self._freeze(term["@context"])

@@ -84,6 +84,13 @@ class UnsupportedError(BpvcError):
     title = "Unsupported securing mechanism"
 
 
+class ProcessingError(BpvcError):
+    """bpvc could not finish processing (an internal fault, not the input's): the outcome is undecided."""
+
+    problem_type = PROOF_TRANSFORMATION_ERROR
+    title = "Processing error"
+
+
 class DataLossError(BpvcError):
     """JSON-LD processing would drop or rewrite data (safe mode)."""
 

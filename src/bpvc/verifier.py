@@ -31,6 +31,7 @@ from .errors import (
     DomainError,
     MalformedError,
     ParsingError,
+    ProcessingError,
     ProofError,
     RangeValueError,
     ResolutionError,
@@ -277,7 +278,7 @@ class Verifier:
         unsecured = {k: v for k, v in document.items() if k != "proof" and k not in _JWT_CLAIMS}
         try:
             canonicalize(unsecured, loader=self._loader, memo=memo, max_work=self._max_work)
-        except ContextError as err:
+        except (ContextError, ProcessingError) as err:
             return _failed("contexts", [err], Outcome.INDETERMINATE)
         except BpvcError as err:
             return _failed("contexts", [err])
@@ -292,7 +293,7 @@ class Verifier:
         warnings = tuple(Problem.from_error(w) for o in outcomes for w in o.warnings)
         failed = [o for o in outcomes if o.errors and not isinstance(o.error, VerificationMethodError)]
         if failed:
-            undecided = all(o.indeterminate or isinstance(o.error, ContextError) for o in failed)
+            undecided = all(o.indeterminate or isinstance(o.error, (ContextError, ProcessingError)) for o in failed)
             return Check(
                 "proof",
                 Outcome.INDETERMINATE if undecided else Outcome.FAILED,

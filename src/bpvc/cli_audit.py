@@ -127,6 +127,22 @@ def audit(**params: Any) -> None:
     """Spot-check a batch (folder, .jsonl or .zip): exit 0 when it meets the acceptance criterion, 1 when not."""
     started = datetime.now(UTC)
     now = params["now"] or started
+    config = runner.VerifierConfig(
+        now=now,
+        policy_path=params["policy_path"],
+        did_documents=_did_documents(params["did_docs"]),
+        contexts={u: p for u, p, _ in params["contexts"]},
+        status_lists={u: p for u, p, _ in params["status_lists"]},
+    )
+    pool = runner.start_pool(config, params["workers"])  # the workers start up while the batch is read
+    try:
+        _audit(params, config, pool, started)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, started: datetime) -> None:
     batch = read_batch(params["source"])
     if not batch:
         _fail(f"{params['source']} holds no credentials")
@@ -144,16 +160,9 @@ def audit(**params: Any) -> None:
         chosen = sampling.select(batch, seed=params["seed"], sample=size, key=lambda r: r.key, strata=strata)
     except ValueError as err:
         _fail(f"sampling: {err}")
-    config = runner.VerifierConfig(
-        now=now,
-        policy_path=params["policy_path"],
-        did_documents=_did_documents(params["did_docs"]),
-        contexts={u: p for u, p, _ in params["contexts"]},
-        status_lists={u: p for u, p, _ in params["status_lists"]},
-    )
     jobs = [(r, strata(r) if strata else "") for r in chosen]
-    checked = _verify_with_progress(jobs, config, params["workers"])
-    checked = runner.footprint_links(checked, {r.key: r for r in batch}, config, workers=params["workers"])
+    checked = _verify_with_progress(jobs, config, params["workers"], pool)
+    checked = runner.footprint_links(checked, {r.key: r for r in batch}, config, workers=params["workers"], pool=pool)
     report = AuditReport(
         command=_command(params),
         inputs=_inputs(params),
@@ -180,12 +189,12 @@ def audit(**params: Any) -> None:
 
 
 def _verify_with_progress(
-    jobs: list[tuple[Received, str]], config: runner.VerifierConfig, workers: int | None
+    jobs: list[tuple[Received, str]], config: runner.VerifierConfig, workers: int | None, pool: Any
 ) -> list[runner.Checked]:
     if not sys.stderr.isatty():
-        return runner.verify_all(jobs, config, workers=workers)
+        return runner.verify_all(jobs, config, workers=workers, pool=pool)
     with click.progressbar(length=len(jobs), label="verifying", file=sys.stderr) as bar:
-        return runner.verify_all(jobs, config, workers=workers, on_done=lambda _c: bar.update(1))
+        return runner.verify_all(jobs, config, workers=workers, pool=pool, on_done=lambda _c: bar.update(1))
 
 
 def _inputs(params: dict[str, Any]) -> list[AuditInput]:

@@ -128,16 +128,38 @@ def _signed_by(received: Received) -> str | None:
     return ", ".join(str(m) for m in methods if m) or None
 
 
+def start_pool(config: VerifierConfig, workers: int | None) -> ProcessPoolExecutor | None:
+    """Worker processes, started early so they import bpvc and build their Verifier while the batch is read."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,))
+    for _ in range(workers):  # start the workers now, not at the first job
+        pool.submit(os.getpid)
+    return pool
+
+
 def verify_all(
     jobs: Sequence[tuple[Received, str]],
     config: VerifierConfig,
     *,
     workers: int | None = None,
     on_done: Callable[[Checked], None] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[Checked]:
-    """Verify ``jobs`` (credential, stratum) on ``workers`` processes (default: every core); order kept."""
+    """Verify ``jobs`` (credential, stratum) on ``workers`` processes (default: every core); order kept.
+
+    ``pool`` is a pool from :func:`start_pool`; without one, a pool is made for this call.
+    """
     workers = workers or os.cpu_count() or 1
     results: list[Checked] = []
+    if pool is not None and len(jobs) >= 2:
+        chunk = max(1, min(64, len(jobs) // (workers * 8)))
+        for checked in pool.map(_check_in_worker, jobs, chunksize=chunk):
+            results.append(checked)
+            if on_done:
+                on_done(checked)
+        return results
     if workers == 1 or len(jobs) < 2:
         verifier = config.build()
         iterator: Iterator[Checked] = (check(r, verifier, config.now, stratum=s) for r, s in jobs)
@@ -160,7 +182,11 @@ def _sri(raw: bytes) -> str:
 
 
 def footprint_links(
-    sampled: list[Checked], batch: dict[str, Received], config: VerifierConfig, workers: int | None = None
+    sampled: list[Checked],
+    batch: dict[str, Received],
+    config: VerifierConfig,
+    workers: int | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[Checked]:
     """Add the footprint-link findings to each sampled passport that references footprint credentials."""
     by_id = {r.id: r for r in batch.values()}
@@ -171,7 +197,7 @@ def footprint_links(
             target = by_id.get(str(ref.get("id")))
             if target is not None and target.key not in known and target not in wanted:
                 wanted.append(target)
-    for extra in verify_all([(r, "") for r in wanted], config, workers=workers):
+    for extra in verify_all([(r, "") for r in wanted], config, workers=workers, pool=pool):
         known[extra.key] = extra
     out = []
     for checked in sampled:

@@ -101,15 +101,19 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
 def _jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
     with path.open("rb") as fh:
         for number, line in enumerate(fh, start=1):
-            if not line.strip():
+            line = line.strip()
+            if not line:
                 continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError:
-                yield f"{path.name}:{number}", line.strip()
-                continue
-            # a line holds a credential object, or a JWT as a JSON string
-            yield f"{path.name}:{number}", (value.encode() if isinstance(value, str) else line.strip())
+            # a line holds a credential object, or a JWT as a JSON string (its quotes are the only difference)
+            if line.startswith(b'"') and line.endswith(b'"'):
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError:
+                    value = None
+                if isinstance(value, str):
+                    yield f"{path.name}:{number}", value.encode()
+                    continue
+            yield f"{path.name}:{number}", line
 
 
 def _zip(path: Path) -> Iterator[tuple[str, bytes]]:

@@ -239,3 +239,20 @@ def test_proof_set_of_two_issuer_keys(example_credential):
     result = verifier.verify(both, now=NOW)
     assert not result.verified
     assert _problem_types(result, "proof") == [errors.CRYPTOGRAPHIC_SECURITY_ERROR]
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        (
+            '{"@context": ["https://www.w3.org/ns/credentials/v2"], "issuer": "did:example:1", "issuer": "did:example:2"}',
+            "duplicate member 'issuer'",
+        ),
+        ('{"validFrom": NaN}', "NaN is not JSON"),
+        ('{"n": 1e999}', "beyond the range"),
+    ],
+)
+def test_json_that_parsers_disagree_on_is_refused(text, reason):
+    result = Verifier().verify(text, now=NOW)
+    assert not result.verified
+    assert reason in result.problems[0].detail and result.problems[0].type == errors.PARSING_ERROR

@@ -55,7 +55,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import jose, model
+from . import jose, model, strict_json
 from .canonicalize import canonicalize
 from .errors import (
     MALFORMED_VALUE_ERROR,
@@ -184,33 +184,6 @@ def _problem_response(problem: _Problem) -> Response:
 # -- reading requests ------------------------------------------------------------------------------
 
 
-class _DuplicateKeyError(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Refuse duplicate member names: parsers disagree on which one wins, which an attacker can use."""
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKeyError(f"duplicate member {key!r}")
-            seen.add(key)
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"the number {text[:20]} is out of range")
-    return value
-
-
 # A \uD800-\uDFFF escape: JSON can encode a lone surrogate, which no UTF-8 encoder accepts later on.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -264,7 +237,7 @@ async def _read_request(request: Request, limit: int, *, jws: bool = False) -> d
         return text
     try:
         text = raw.decode("utf-8")
-        parsed = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite)
+        parsed = strict_json.loads(text)
     except UnicodeDecodeError:
         raise _bad_request("the body is not UTF-8 text", type_=PARSING_ERROR) from None
     except json.JSONDecodeError as err:
@@ -272,7 +245,7 @@ async def _read_request(request: Request, limit: int, *, jws: bool = False) -> d
             f"the body is not valid JSON: {err.msg} at line {err.lineno} column {err.colno}", type_=PARSING_ERROR
         ) from None
     except (ValueError, RecursionError) as err:  # duplicate members, NaN, over-long numbers, deep nesting
-        detail = str(err) if isinstance(err, _DuplicateKeyError) else type(err).__name__
+        detail = str(err) if isinstance(err, strict_json.StrictJsonError) else type(err).__name__
         raise _bad_request(f"the body is not acceptable JSON: {detail}", type_=PARSING_ERROR) from None
     if not isinstance(parsed, dict):
         raise _bad_request("the body must be a JSON object", json_path="$", type_=PARSING_ERROR)

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import dates, jose, model
+from . import dates, jose, model, strict_json
 from .canonicalize import DEFAULT_MAX_WORK, canonicalize
 from .contexts import ContextLoader
 from .data_integrity import ProofOutcome, proofs_of, verify_proofs
@@ -73,7 +73,9 @@ def _parse_input(data: Any) -> dict[str, Any] | str:
         if jose.looks_like_jws(data):
             return data.strip()
         try:
-            parsed = json.loads(data)
+            parsed = strict_json.loads(data)
+        except strict_json.StrictJsonError as err:
+            raise ParsingError(f"input is not acceptable JSON: {err}") from None
         except json.JSONDecodeError as err:
             raise ParsingError(
                 f"input is neither JSON nor a compact JWS: {err.msg} at line {err.lineno} column {err.colno}"

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import strict_json
 from ..errors import MalformedError
 from .report import Finding, ValidationReport
 
@@ -177,29 +178,6 @@ def _decode(raw: bytes) -> tuple[str, str | None]:
         raise MalformedError(f"the file is not valid {name} text: {err.reason} at byte {err.start}") from None
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # parsers disagree on which of two same-named members wins
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"duplicate member {key!r}")
-            seen.add(key)
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:30]} is beyond the range of a double")
-    return value
-
-
 def read_record(path: str | os.PathLike[str]) -> tuple[Any, str | None]:
     """The parsed JSON of a record file and its encoding problem (None for clean UTF-8).
 
@@ -209,9 +187,7 @@ def read_record(path: str | os.PathLike[str]) -> tuple[Any, str | None]:
     """
     text, problem = _decode(Path(path).read_bytes())
     try:
-        return json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite
-        ), problem
+        return strict_json.loads(text), problem
     except json.JSONDecodeError as err:
         raise MalformedError(f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     except (ValueError, RecursionError) as err:  # duplicates, NaN, out-of-range numbers, deep nesting

@@ -245,7 +245,7 @@ def test_proof_set_of_two_issuer_keys(example_credential):
     "text, reason",
     [
         (
-            '{"@context": ["https://www.w3.org/ns/credentials/v2"], "issuer": "did:example:1", "issuer": "did:example:2"}',
+            '{"type": ["VerifiableCredential"], "issuer": "did:example:1", "issuer": "did:example:2"}',
             "duplicate member 'issuer'",
         ),
         ('{"validFrom": NaN}', "NaN is not JSON"),

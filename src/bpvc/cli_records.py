@@ -92,6 +92,11 @@ def _refuse_invalid(report: ValidationReport, path: str) -> None:
         _fail(f"{path} is not a valid {report.kind} record ({len(report.errors)} error(s)); nothing was signed")
 
 
+def _sign_and_emit(unsigned: dict[str, Any], signer: Any, what: str, out: str | None, **options: Any) -> None:
+    """Secure a record's credential (with status entries when asked) and write it out."""
+    _emit(_sign(unsigned, signer, loader=ContextLoader(), **options), out, what)
+
+
 @issue.command("passport")
 @click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
 @click.option(
@@ -127,18 +132,18 @@ def issue_passport(
     unsigned = passport.to_credential(record, issuer=signer.controller, version=report.model)
     if footprints:
         unsigned["relatedResource"] = [related_resource(Path(f)) for f in footprints]
-    signed = _sign(
+    _sign_and_emit(
         unsigned,
         signer,
+        f"issued passport {record_path}",
+        out,
         fmt=fmt,
         suite=suite,
         created=created,
         envelope=envelope,
-        loader=ContextLoader(),
         status=status,
         key_path=key_path,
     )
-    _emit(signed, out, f"issued passport {record_path}")
 
 
 @issue.command("footprint")
@@ -165,18 +170,18 @@ def issue_footprint(
     signer = _load_signer(key_path, None)
     assert report.record is not None  # a valid report always carries its record
     unsigned = footprint.to_credential(report.record, issuer=signer.controller)
-    signed = _sign(
+    _sign_and_emit(
         unsigned,
         signer,
+        f"issued footprint {record_path}",
+        out,
         fmt=fmt,
         suite=suite,
         created=created,
         envelope=envelope,
-        loader=ContextLoader(),
         status=status,
         key_path=key_path,
     )
-    _emit(signed, out, f"issued footprint {record_path}")
 
 
 @main.command()

@@ -65,7 +65,7 @@ class FakeStatus:
     def list_credential(self, list_id: str) -> dict[str, Any] | None:
         return self.lists.get(list_id)
 
-    def issue_entries(self, credential: dict[str, Any], purposes: list[str]) -> dict[str, Any]:
+    def issue(self, credential: dict[str, Any], purposes: list[str], sign: Any) -> dict[str, Any] | str:
         if not isinstance(credential.get("id"), str):
             raise errors.MalformedError("a credential with status needs an id", json_path="$.id")
         out = copy.deepcopy(credential)
@@ -82,7 +82,7 @@ class FakeStatus:
                 }
             )
         out["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-        return out
+        return sign(out)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")

@@ -84,19 +84,21 @@ _log = logging.getLogger("bpvc.server")
 
 
 class StatusService(Protocol):
-    """The revocation registry behind ``/credentials/status`` and ``/status-lists/{id}`` (implemented elsewhere).
+    """The revocation registry behind ``/credentials/status``, ``/status-lists/{id}`` and issuing with status.
 
     ``update``: action is "revoke" | "suspend" | "reinstate"; raises bpvc.errors.BpvcError subclasses, and
     LookupError when the credential is unknown. ``list_credential``: the signed BitstringStatusListCredential,
-    or None. ``issue_entries``: the credential with credentialStatus added (used by /credentials/issue when
-    options.statusPurpose is given).
+    or None. ``issue``: allocate status entries, add them as credentialStatus, secure the credential with
+    ``sign`` and record it, all in one transaction (used by /credentials/issue with options.statusPurpose).
     """
 
     def update(self, credential_id: str, purpose: str, action: str) -> None: ...
 
     def list_credential(self, list_id: str) -> dict[str, Any] | None: ...
 
-    def issue_entries(self, credential: dict[str, Any], purposes: list[str]) -> dict[str, Any]: ...
+    def issue(
+        self, credential: dict[str, Any], purposes: list[str], sign: Callable[[dict[str, Any]], dict[str, Any] | str]
+    ) -> dict[str, Any] | str: ...
 
 
 @dataclass(frozen=True)
@@ -563,20 +565,25 @@ class _Service:
         purposes: list[str] | None,
     ) -> dict[str, Any]:
         loader = self.config.verifier.loader
+
+        def secure(document: dict[str, Any]) -> dict[str, Any] | str:
+            if fmt == "jwt":
+                return issue_credential_jwt(document, signer, loader=loader, envelope=True)
+            return issue_credential(document, signer, loader=loader, cryptosuite=suite, created=self._now())
+
         try:
-            if purposes is not None:
+            if purposes is None:
+                result = secure(credential)
+            else:
                 assert self.config.status is not None
                 # Check before the registry hands out status entries that a refused credential would waste.
                 problems = model.check_credential(credential)
                 if problems:
                     raise InvalidDocumentError(problems)
                 canonicalize(credential, loader=loader)
-                credential = self.config.status.issue_entries(credential, purposes)
-            if fmt == "jwt":
-                enveloped = issue_credential_jwt(credential, signer, loader=loader, envelope=True)
-                assert isinstance(enveloped, dict)
-                return enveloped
-            return issue_credential(credential, signer, loader=loader, cryptosuite=suite, created=self._now())
+                result = self.config.status.issue(credential, purposes, secure)
+            assert isinstance(result, dict)  # di gives a document, jwt an EnvelopedVerifiableCredential
+            return result
         except InvalidDocumentError as err:
             raise self._unissuable(err.problems) from None
         except BpvcError as err:

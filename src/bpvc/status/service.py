@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,12 +69,8 @@ class RegistryStatusService:
             self._cache[list_id] = (now + min(CACHE_SECONDS, self._ttl_ms / 1000), signed)
         return signed
 
-    def issue_entries(self, credential: dict[str, Any], purposes: list[str]) -> dict[str, Any]:
-        """Allocate and record the entries; the service secures the returned credential afterwards.
-
-        The registry's digest is then that of the credential before securing (the HTTP service signs
-        after this call), unlike ``bpvc issue --status``, which signs inside the registry transaction.
-        """
-        result = self._registry.issue(credential, purposes=purposes, status_base=self._base, sign=lambda d: d)
-        assert isinstance(result, dict)
-        return result
+    def issue(
+        self, credential: dict[str, Any], purposes: list[str], sign: Callable[[dict[str, Any]], dict[str, Any] | str]
+    ) -> dict[str, Any] | str:
+        """Allocate the entries, sign and record, in one registry transaction (as ``bpvc issue --status``)."""
+        return self._registry.issue(credential, purposes=purposes, status_base=self._base, sign=sign)

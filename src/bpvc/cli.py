@@ -11,7 +11,6 @@ import functools
 import json
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from . import dates, jose, keystore
 from .contexts import ContextLoader
 from .errors import BpvcError, KeyFileError
 from .fetch import Fetcher
+from .files import write_atomic
 from .issuer import issue_credential, issue_credential_jwt
 from .keys import DID_DOCUMENT, KEY_TYPES, KeyPair, load_key
 from .policy import load_policy
@@ -95,27 +95,6 @@ def _read_json(path: str, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as err:
         _fail(f"{what} {path}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
-
-
-def _write_atomic(path: str, text: str) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        _public_mode(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _public_mode(path: str) -> None:
-    """mkstemp creates 0600; credentials and QR codes are for sharing, so use the usual umask mode."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
 
 
 def _load_signer(path: str, verification_method: str | None) -> KeyPair:
@@ -342,7 +321,7 @@ def _sign(
 def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
     text = result + "\n" if isinstance(result, str) else json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     if out:
-        _write_atomic(out, text)
+        write_atomic(out, text)
         click.echo(f"{what} -> {out}", err=True)
     else:
         click.echo(text, nl=False)

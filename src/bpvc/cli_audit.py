@@ -18,7 +18,8 @@ from . import dates
 from .audit import runner, sampling, stats
 from .audit.report import AuditInput, AuditReport, render_html
 from .audit.source import Received, input_digest, read_batch
-from .cli import CONTEXT, INSTANT, _did_documents, _fail, _write_atomic, main
+from .cli import CONTEXT, INSTANT, _did_documents, _fail, main
+from .files import write_atomic
 
 STRATA: dict[str, Callable[[Received], str]] = {
     "issuer": lambda r: r.issuer or "(unknown issuer)",
@@ -175,9 +176,9 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
         finished=dates.format_instant(datetime.now(UTC)),
         tool_version=version("bpvc"),
     )
-    _write_atomic(params["report"], render_html(report))
+    write_atomic(params["report"], render_html(report))
     if params["json_out"]:
-        _write_atomic(params["json_out"], json.dumps(report.to_dict(), indent=2) + "\n")
+        write_atomic(params["json_out"], json.dumps(report.to_dict(), indent=2) + "\n")
     low, high = report.interval
     rate = report.observed_rate
     click.echo(

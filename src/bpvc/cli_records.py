@@ -8,9 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,6 @@ from .cli import (
     _emit,
     _fail,
     _load_signer,
-    _public_mode,
     _sign,
     issue,
     main,
@@ -32,6 +29,7 @@ from .cli import (
 )
 from .contexts import ContextLoader
 from .errors import MalformedError
+from .files import atomic_path
 from .records import consortium, footprint, passport, pcf_import
 from .records.report import ValidationReport
 from .schema import TIERS, fields
@@ -254,15 +252,6 @@ def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None
     except (OSError, UnicodeDecodeError) as err:
         _fail(f"{credential_path}: cannot read: {err}")
     link = qrcode.passport_link(text, resolver=resolver)
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
-    os.close(fd)
-    try:
-        qrcode.render(link, tmp, scale=scale)
-        _public_mode(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(out, suffix=suffix) as tmp:
+        qrcode.render(link, str(tmp), scale=scale)
     click.echo(f"{out}: {link}")

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from . import multibase
 from .errors import KeyFileError, MalformedError, SignatureError
+from .files import write_atomic
 
 KEY_TYPES = ("ed25519", "p256", "p384")
 
@@ -299,22 +300,11 @@ DID_DOCUMENT = "did.json"
 
 def write_private(path: Path, text: str) -> None:
     """Write a secret file atomically with mode 0600 from the first byte."""
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, mode=0o600)
 
 
 def write_public(path: Path, data: object) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def load_key(path: str | os.PathLike[str], *, passphrase: str | None = None) -> KeyPair:

@@ -7,8 +7,6 @@ folder can be served as it is. ``validUntil`` and ``ttl`` tell verifiers how lon
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ from urllib.parse import urlsplit
 
 from .. import dates
 from ..contexts import CREDENTIALS_V2
+from ..files import write_atomic
 from .registry import Registry, RegistryError
 
 DEFAULT_VALIDITY = timedelta(days=1)
@@ -80,16 +79,7 @@ def publish(
         unsigned = list_credential(registry, info.id, issuer=issuer, now=now, validity=validity, ttl_ms=ttl_ms)
         signed = sign(unsigned)
         target = path_for(info.url, out_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
         text = signed if isinstance(signed, str) else json.dumps(signed, indent=2)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, text + "\n", mode=0o644)  # served as it is: world-readable whatever the umask
         written.append(target)
     return written

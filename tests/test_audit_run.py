@@ -49,7 +49,9 @@ def batch(tmp_path_factory):
                 rec = copy.deepcopy(rec)
                 rec["pcf"]["pcfIncludingBiogenicUptake"] = rec["pcf"]["pcfExcludingBiogenicUptake"] + 1.0
             signer = rogue if kind == "untrusted" else key
-            cred = footprint.to_credential(rec, issuer=signer.controller, credential_id=f"urn:uuid:{uuid.uuid4()}")
+            cred = footprint.to_credential(
+                rec, issuer=signer.controller, credential_id=f"urn:uuid:{uuid.UUID(int=TOTAL + i, version=4)}"
+            )
             if kind == "expired":
                 cred["validUntil"] = "2026-06-01T00:00:00Z"
             if kind == "revoked" or i < WITH_STATUS:

@@ -152,29 +152,26 @@ def verify_all(
     ``pool`` is a pool from :func:`start_pool`; without one, a pool is made for this call.
     """
     workers = workers or os.cpu_count() or 1
-    results: list[Checked] = []
-    if pool is not None and len(jobs) >= 2:
-        chunk = max(1, min(64, len(jobs) // (workers * 8)))
-        for checked in pool.map(_check_in_worker, jobs, chunksize=chunk):
+    own_pool = None
+    if pool is None and workers > 1 and len(jobs) >= 2:
+        own_pool = pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,))
+    try:
+        outcomes: Iterator[Checked]
+        if pool is not None and len(jobs) >= 2:
+            chunk = max(1, min(64, len(jobs) // (workers * 8)))
+            outcomes = pool.map(_check_in_worker, jobs, chunksize=chunk)
+        else:
+            verifier = config.build()
+            outcomes = (check(r, verifier, config.now, stratum=s) for r, s in jobs)
+        results = []
+        for checked in outcomes:
             results.append(checked)
             if on_done:
                 on_done(checked)
         return results
-    if workers == 1 or len(jobs) < 2:
-        verifier = config.build()
-        iterator: Iterator[Checked] = (check(r, verifier, config.now, stratum=s) for r, s in jobs)
-        for checked in iterator:
-            results.append(checked)
-            if on_done:
-                on_done(checked)
-        return results
-    chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,)) as pool:
-        for checked in pool.map(_check_in_worker, jobs, chunksize=chunk):
-            results.append(checked)
-            if on_done:
-                on_done(checked)
-    return results
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown()
 
 
 def _sri(raw: bytes) -> str:

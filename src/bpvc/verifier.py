@@ -477,7 +477,7 @@ class Verifier:
             domain_run = domain_run or schema_id in MODELS_BY_SCHEMA
             domain_errors += bad
             domain_warnings += notes
-        return _outcome_check("schema", errors, warnings, checked, "schema(s) applied"), (
+        return _outcome_check("schema", errors, warnings, checked, f"{checked} schema(s) applied"), (
             _outcome_check("domain", domain_errors, domain_warnings, 1, "domain checks passed")
             if domain_run
             else no_domain
@@ -669,13 +669,14 @@ def _with_binding(
     return ProofOutcome(outcome.index, outcome.proof, outcome.method, tuple(errors), False, outcome.warnings)
 
 
-def _outcome_check(name: str, errors: list[BpvcError], warnings: list[BpvcError], applied: int, what: str) -> Check:
+def _outcome_check(name: str, errors: list[BpvcError], warnings: list[BpvcError], applied: int, passed: str) -> Check:
+    """Failed on any error, skipped when nothing was ``applied``, else passed with the ``passed`` detail."""
     notes = tuple(Problem.from_error(w) for w in warnings)
     if errors:
         return Check(name, Outcome.FAILED, tuple(Problem.from_error(e) for e in errors), warnings=notes)
     if not applied:
         return Check(name, Outcome.SKIPPED, detail=f"nothing could be applied ({name})", warnings=notes)
-    return Check(name, Outcome.PASSED, detail=f"{applied} {what}" if name == "schema" else what, warnings=notes)
+    return Check(name, Outcome.PASSED, detail=passed, warnings=notes)
 
 
 def _format_of(outcomes: list[ProofOutcome], jwt_claims: dict[str, Any] | None) -> str | None:

@@ -12,36 +12,83 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
-from typing import Any
+from collections.abc import Hashable, Mapping
+from typing import Any, cast
 
 from pyld import canon
-from pyld.jsonld import JsonLdProcessor
+from pyld.jsonld import KEYWORD_PATTERN, JsonLdError, JsonLdProcessor, _is_bnode, _is_keyword
 
 from .contexts import ContextLoader, default_loader
 from .errors import (
     BpvcError,
     CanonicalizationLimitError,
-    ContextError,
     DataLossError,
     MalformedError,
     ProcessingError,
 )
+from .signed_shape import SignedShape
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
-_VALUE_KEYS = {"@value", "@language", "@direction", "@index"}
+_VALUE_KEYS = {"@value", "@language", "@direction"}
 
 DEFAULT_MAX_WORK = 10_000  # Hash N-Degree Quads invocations per dataset
 DEFAULT_MAX_GROUP = 8  # blank nodes sharing one related hash (8! = 40,320 permutations)
+DEFAULT_MAX_JSONLD_WORK = 50_000  # WorkBudget units for one document: expansion, toRDF and RDFC together
+
+
+class WorkBudget:
+    """A count of JSON-LD work units left for one document; running out raises a clear error.
+
+    A unit is one step of pyld's work (a term definition, a member or element expanded, a node-map
+    entry, a quad, a context object resolved); each costs microseconds, so the default limit keeps a
+    refusal well under a second of CPU however the input is shaped.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, units: int) -> None:
+        self.left -= units
+        if self.left < 0:
+            raise CanonicalizationLimitError(
+                f"JSON-LD work limit exceeded ({self.limit} units of term definitions, members, nodes and quads): "
+                "the document is too large, or shaped to make JSON-LD processing slow",
+                json_path="$",
+            )
+
+    def spend_canonicalizing(self, units: int) -> None:
+        self.left -= units
+        if self.left < 0:
+            raise CanonicalizationLimitError(
+                f"JSON-LD work limit exceeded ({self.limit} units) in RDF canonicalization: "
+                "the dataset looks poisoned (too many look-alike blank nodes)",
+                json_path="$",
+            )
+
+    @property
+    def used(self) -> int:
+        return self.limit - self.left
 
 
 class _SafeProcessor(JsonLdProcessor):
-    """A pyld processor that records dropped properties and keeps the expanded document."""
+    """A pyld processor in safe mode, on a work budget, with linear de-duplication.
 
-    def __init__(self) -> None:
+    It records dropped properties, keeps the expanded document, checks the signed shape while
+    expanding (:mod:`bpvc.signed_shape`), charges its work to a :class:`WorkBudget`, and builds the
+    node map with a hash index where pyld compares each new value with every one already there.
+    """
+
+    def __init__(self, budget: WorkBudget) -> None:
         super().__init__(on_property_dropped=self._dropped)
         self.dropped: list[str] = []
         self.expanded: Any = None
+        self._budget = budget
+        self._shape = SignedShape(self._expand_iri)
+        # id(node) -> property -> keys of the values already there (the nodes live as long as the node map)
+        self._index: dict[int, dict[str, set[Hashable]]] = {}
 
     def _dropped(self, prop: Any) -> None:
         self.dropped.append(str(prop))
@@ -50,26 +97,268 @@ class _SafeProcessor(JsonLdProcessor):
         self.expanded = super().expand(input_, options)
         return self.expanded
 
+    def to_rdf(self, input_: Any, options: Any) -> Any:
+        self._index = {}
+        return super().to_rdf(input_, options)
+
+    # -- budget and shape -------------------------------------------------------------------------
+
+    def _expand(self, active_ctx: Any, active_property: Any, element: Any, options: Any, *args: Any, **kw: Any) -> Any:
+        self._budget.spend(1)
+        self._shape.enter(element)
+        return super()._expand(active_ctx, active_property, element, options, *args, **kw)
+
+    def _expand_object(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        expanded_active_property: Any,
+        element: Any,
+        expanded_parent: Any,
+        options: Any,
+        inside_list: Any = False,
+        type_key: Any = None,
+        type_scoped_ctx: Any = None,
+    ) -> Any:
+        self._budget.spend(len(element))
+        self._shape.check_object(active_ctx, element, expanded_active_property, type_scoped_ctx, expanded_parent)
+        return super()._expand_object(
+            active_ctx,
+            active_property,
+            expanded_active_property,
+            element,
+            expanded_parent,
+            options,
+            inside_list,
+            type_key,
+            type_scoped_ctx,
+        )
+
+    def _create_term_definition(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        term: Any,
+        defined: Any,
+        options: Any,
+        override_protected: bool = False,
+        validate_scoped: bool = True,
+    ) -> Any:
+        self._budget.spend(1)
+        if term not in defined and not override_protected:
+            _refuse_ignored_redefinition(active_ctx, local_ctx, term)
+        return super()._create_term_definition(
+            active_ctx, local_ctx, term, defined, options, override_protected, validate_scoped
+        )
+
+    def _object_to_rdf(self, item: Any, issuer: Any, triples: Any, options: Any) -> Any:
+        self._budget.spend(1)
+        return super()._object_to_rdf(item, issuer, triples, options)
+
+    # -- the node map, de-duplicated through a hash index -----------------------------------------
+
+    def _add_unique(self, node: dict[str, Any], prop: str, value: Any) -> None:
+        """pyld's ``add_value`` with ``propertyIsArray`` and no duplicates, in constant time."""
+        self._budget.spend(1)
+        seen = self._index.setdefault(id(node), {})
+        key = _dedup_key(value)
+        if prop in node:
+            keys = seen.get(prop)
+            if keys is None:  # values pyld put there itself (an empty array, @list objects): index them once
+                keys = seen[prop] = {_dedup_key(v) for v in node[prop]}
+            if key in keys:
+                return
+            node[prop].append(value)
+        else:
+            node[prop] = [value]
+            keys = seen[prop] = set()
+        keys.add(key)
+
+    def _create_node_map(
+        self,
+        input_: Any,
+        graph_map: Any,
+        active_graph: Any,
+        issuer: Any,
+        active_subject: Any = None,
+        active_property: Any = None,
+        list_: Any = None,
+    ) -> None:
+        """JSON-LD 1.1 Node Map Generation, as pyld 3.3 does it, with :meth:`_add_unique` for duplicates."""
+        if isinstance(input_, list):
+            for item in input_:
+                self._create_node_map(item, graph_map, active_graph, issuer, active_subject, active_property, list_)
+            return
+        self._budget.spend(1)
+        graph = graph_map.setdefault(active_graph, {})
+        subject_node = graph.get(active_subject) if isinstance(active_subject, str) else None
+        for type_ in input_.get("@type", ()):  # types are labelled first (blank node types)
+            if type_.startswith("_:"):
+                issuer.get_id(type_)
+        if "@value" in input_:
+            type_ = input_.get("@type")
+            if isinstance(type_, str) and type_.startswith("_:"):
+                input_["@type"] = issuer.get_id(type_)
+            if list_:
+                list_["@list"].append(input_)
+            elif subject_node:
+                self._add_unique(subject_node, active_property, input_)
+            return
+        if "@list" in input_:
+            items: dict[str, Any] = {"@list": []}
+            self._create_node_map(
+                input_["@list"], graph_map, active_graph, issuer, active_subject, active_property, items
+            )
+            if list_:
+                list_["@list"].append(items)
+            elif subject_node:
+                JsonLdProcessor.add_value(subject_node, active_property, items, {"propertyIsArray": True})
+            return
+        id_ = input_.get("@id")
+        if _is_bnode(input_):
+            id_ = issuer.get_id(id_)
+        node = graph.setdefault(id_, {"@id": id_})
+        self._shape.described(active_graph, id_, input_)
+        if isinstance(active_subject, dict):  # a reverse property
+            self._add_unique(node, active_property, active_subject)
+        elif active_property:
+            reference = {"@id": id_}
+            if list_:
+                list_["@list"].append(reference)
+            elif subject_node:
+                self._add_unique(subject_node, active_property, reference)
+        for prop, objects in sorted(input_.items()):
+            if prop == "@id":
+                continue
+            if prop == "@reverse":
+                referenced = {"@id": id_}
+                for reverse_prop, reverse_items in input_["@reverse"].items():
+                    for item in reverse_items:
+                        self._create_node_map(
+                            item,
+                            graph_map,
+                            active_graph,
+                            issuer,
+                            active_subject=referenced,
+                            active_property=reverse_prop,
+                        )
+                continue
+            if prop == "@graph":
+                graph_map.setdefault(id_, {})
+                self._create_node_map(objects, graph_map, active_graph if active_graph == "@merged" else id_, issuer)
+                continue
+            if prop == "@included":
+                self._create_node_map(objects, graph_map, active_graph, issuer)
+                continue
+            if prop != "@type" and _is_keyword(prop):
+                if prop == "@index" and "@index" in node and input_["@index"] != node["@index"]:
+                    raise JsonLdError(
+                        "Invalid JSON-LD syntax; conflicting @index property detected.",
+                        "jsonld.SyntaxError",
+                        {"node": node},
+                        code="conflicting indexes",
+                    )
+                node[prop] = input_[prop]
+                continue
+            if prop.startswith("_:"):
+                prop = issuer.get_id(prop)
+            if len(objects) == 0:
+                JsonLdProcessor.add_value(node, prop, [], {"propertyIsArray": True})
+                continue
+            for obj in objects:
+                if prop == "@type":
+                    self._add_unique(node, prop, issuer.get_id(obj) if obj.startswith("_:") else obj)
+                else:
+                    self._create_node_map(
+                        obj, graph_map, active_graph, issuer, active_subject=id_, active_property=prop
+                    )
+
+
+def _frozen(value: Any) -> Hashable:
+    """A hashable stand-in that is equal for two JSON values exactly when they are ``==``."""
+    if isinstance(value, Mapping):
+        return frozenset((k, _frozen(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return cast(Hashable, value)
+
+
+def _primitive_key(value: Any, owner: Any) -> Hashable:
+    """pyld's ``_strict_eq``: ``==``, except that a boolean equals only a boolean (and NaN nothing)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, float) and value != value:
+        return ("nan", id(owner))
+    return ("eq", _frozen(value))
+
+
+def _dedup_key(value: Any) -> Hashable:
+    """A key equal for two node-map values exactly when pyld's ``compare_values`` finds them equal.
+
+    Value objects compare by ``@value`` (strictly), ``@type``, ``@language`` and ``@index``; other
+    objects by ``@id`` (none: only the same object); anything else as a primitive.
+    """
+    if isinstance(value, Mapping):
+        if "@value" in value:
+            return (
+                "value",
+                _frozen(value.get("@type")),
+                _frozen(value.get("@language")),
+                _frozen(value.get("@index")),
+                _primitive_key(value["@value"], value),
+            )
+        node_id = value.get("@id")
+        return ("node", _frozen(node_id)) if node_id is not None else ("object", id(value))
+    return ("primitive", _primitive_key(value, value))
+
+
+def _refuse_ignored_redefinition(active_ctx: Any, local_ctx: Any, term: Any) -> None:
+    """JSON-LD 1.1 forbids redefining a protected term; pyld lets one through when the new
+    definition's IRI has the form of a keyword (``{"@id": "@ignored"}``), which it skips with a
+    warning, so the protected term silently keeps its meaning while the document says otherwise."""
+    previous = active_ctx["mappings"].get(term)
+    if not previous or not previous.get("protected") or not isinstance(local_ctx, Mapping):
+        return
+    value = local_ctx.get(term)
+    target = value.get("@id", value.get("@reverse")) if isinstance(value, Mapping) else value
+    if isinstance(target, str) and not _is_keyword(target) and re.match(KEYWORD_PATTERN, target):
+        raise JsonLdError(
+            "Invalid JSON-LD syntax; tried to redefine a protected term.",
+            "jsonld.SyntaxError",
+            {"context": local_ctx, "term": term},
+            code="protected term redefinition",
+        )
+
 
 class _BoundedRDFC(canon.URDNA2015):
     """RDFC-1.0 with a selectable hash and a bound on the blank-node disambiguation work."""
 
-    def __init__(self, hash_name: str, max_work: int, max_group: int) -> None:
+    def __init__(self, hash_name: str, max_work: int, max_group: int, budget: WorkBudget | None = None) -> None:
         super().__init__()
         self._hash_name = hash_name
         self._work_left = max_work
         self._max_work = max_work
         self._max_group = max_group
+        self._budget = budget if budget is not None else WorkBudget(DEFAULT_MAX_JSONLD_WORK)
         # rdf-canonize (jsonld.js) allows as many Hash N-Degree Quads runs as there are non-unique blank
         # nodes (its default maxWorkFactor 1) and refuses the dataset beyond that; bpvc applies the same
         # limit, so it never signs what the reference implementation cannot verify.
         self._max_deep: int | None = None
         self._deep_left = 0
 
+    def main(self, dataset: Any, options: Any) -> Any:
+        self._budget.spend_canonicalizing(sum(len(triples) for triples in dataset.values()))
+        return super().main(dataset, options)
+
     def create_hash(self) -> Any:
         return hashlib.new(self._hash_name)
 
+    def hash_first_degree_quads(self, id_: Any) -> Any:
+        self._budget.spend_canonicalizing(len(self.blank_node_info[id_]["quads"]))
+        return super().hash_first_degree_quads(id_)
+
     def create_hash_to_related(self, id_: Any, issuer: Any) -> Any:
+        self._budget.spend_canonicalizing(len(self.blank_node_info[id_]["quads"]))
         related = super().create_hash_to_related(id_, issuer)
         for group in related.values():
             if len(group) > self._max_group:
@@ -77,6 +366,9 @@ class _BoundedRDFC(canon.URDNA2015):
                     f"RDF canonicalization refused: {len(group)} indistinguishable blank nodes around one node "
                     f"(limit {self._max_group}); the dataset looks poisoned"
                 )
+            self._budget.spend_canonicalizing(
+                math.factorial(len(group))
+            )  # the permutations Hash N-Degree Quads may walk
         return related
 
     def hash_n_degree_quads(self, id_: Any, issuer: Any) -> Any:
@@ -118,6 +410,8 @@ def _check_iris(node: Any, path: str) -> None:
                     and not _ABSOLUTE_IRI.match(t)
                 ):
                     raise DataLossError(f"type {t!r} is not defined by any context", json_path=path)
+        elif key == "@index":  # normally refused where it is written (signed_shape); a last net here
+            raise DataLossError("an @index is left out of the RDF, so it is not signed", json_path=path)
         elif key in _VALUE_KEYS:
             continue
         elif key.startswith("@"):
@@ -128,13 +422,18 @@ def _check_iris(node: Any, path: str) -> None:
             _check_iris(value, path)
 
 
-def to_dataset(document: Any, loader: ContextLoader | None = None) -> Any:
-    """Expand ``document`` to an RDF dataset, refusing anything pyld would drop."""
+def to_dataset(document: Any, loader: ContextLoader | None = None, *, budget: WorkBudget | None = None) -> Any:
+    """Expand ``document`` to an RDF dataset, refusing anything pyld would drop or the checks would not see.
+
+    ``budget`` bounds the work (default :data:`DEFAULT_MAX_JSONLD_WORK` units); the rest of it is
+    left for canonicalization when the caller passes the same budget on.
+    """
     loader = loader or default_loader()
-    processor = _SafeProcessor()
+    budget = budget if budget is not None else WorkBudget(DEFAULT_MAX_JSONLD_WORK)
+    processor = _SafeProcessor(budget)
     options = {
         "documentLoader": loader,
-        "contextResolver": loader.context_resolver(),
+        "contextResolver": loader.context_resolver(spend=budget.spend),
         "base": None,
         "processingMode": "json-ld-1.1",
         "extractAllScripts": False,
@@ -144,9 +443,9 @@ def to_dataset(document: Any, loader: ContextLoader | None = None) -> Any:
     except BpvcError:
         raise
     except Exception as err:  # pyld raises JsonLdError, and bare KeyError/TypeError on odd input
-        context_error = _find_cause(err, ContextError)
-        if context_error is not None:
-            raise context_error from None
+        own = _find_cause(err, BpvcError)  # ours, raised inside pyld and wrapped by it (a scoped context)
+        if own is not None:
+            raise own from None
         deepest = _deepest(err)
         if isinstance(deepest, RuntimeError) and not isinstance(deepest, RecursionError):
             # not the input's fault (pyld raised from its own state): undecided, never "invalid"
@@ -171,26 +470,64 @@ def canonicalize(
     hash_name: str = "sha256",
     max_work: int = DEFAULT_MAX_WORK,
     max_group: int = DEFAULT_MAX_GROUP,
+    max_jsonld_work: int = DEFAULT_MAX_JSONLD_WORK,
     memo: dict[tuple[str, str], Any] | None = None,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode, bounded).
 
-    ``memo`` lets one verification reuse work: the unsecured document is expanded once
-    even when several checks, proofs or hash functions need its canonical form.
+    ``max_jsonld_work`` bounds expansion, RDF conversion and canonicalization together (see
+    :class:`WorkBudget`); ``max_work`` and ``max_group`` bound blank-node disambiguation.
+    ``memo`` lets one verification reuse work: the unsecured document is expanded once even when
+    several checks, proofs or hash functions need its canonical form (a refusal is remembered too).
     """
     if memo is None:
+        budget = WorkBudget(max_jsonld_work)
         return canonicalize_dataset(
-            to_dataset(document, loader), hash_name=hash_name, max_work=max_work, max_group=max_group
+            to_dataset(document, loader, budget=budget),
+            hash_name=hash_name,
+            max_work=max_work,
+            max_group=max_group,
+            budget=budget,
         )
     text = json.dumps(document, sort_keys=True)
     if (text, hash_name) not in memo:
-        if (text, "dataset") not in memo:
-            memo[(text, "dataset")] = to_dataset(document, loader)
-        dataset = _copy_dataset(memo[(text, "dataset")])
+        dataset, left = _remembered(document, text, loader, memo, max_jsonld_work)
+        budget = WorkBudget(max_jsonld_work)
+        budget.left = left
         memo[(text, hash_name)] = canonicalize_dataset(
-            dataset, hash_name=hash_name, max_work=max_work, max_group=max_group
+            _copy_dataset(dataset), hash_name=hash_name, max_work=max_work, max_group=max_group, budget=budget
         )
     return str(memo[(text, hash_name)])
+
+
+def dataset_of(
+    document: Any,
+    *,
+    loader: ContextLoader | None = None,
+    memo: dict[tuple[str, str], Any],
+    max_jsonld_work: int = DEFAULT_MAX_JSONLD_WORK,
+) -> Any:
+    """:func:`to_dataset` through ``memo``: the checks on a document without its canonical form yet.
+
+    The dataset is shared with the memo: copy it before changing it.
+    """
+    return _remembered(document, json.dumps(document, sort_keys=True), loader, memo, max_jsonld_work)[0]
+
+
+def _remembered(
+    document: Any, text: str, loader: ContextLoader | None, memo: dict[tuple[str, str], Any], max_jsonld_work: int
+) -> tuple[Any, int]:
+    """(dataset, budget left) for ``document`` from ``memo``, computed once; a refusal is remembered too."""
+    if (text, "dataset") not in memo:
+        budget = WorkBudget(max_jsonld_work)
+        try:
+            memo[(text, "dataset")] = (to_dataset(document, loader, budget=budget), budget.left)
+        except BpvcError as err:
+            memo[(text, "dataset")] = err
+    entry = memo[(text, "dataset")]
+    if isinstance(entry, BpvcError):
+        raise entry
+    return cast(tuple[Any, int], entry)
 
 
 def _copy_dataset(dataset: Any) -> Any:
@@ -202,9 +539,14 @@ def _copy_dataset(dataset: Any) -> Any:
 
 
 def canonicalize_dataset(
-    dataset: Any, *, hash_name: str = "sha256", max_work: int = DEFAULT_MAX_WORK, max_group: int = DEFAULT_MAX_GROUP
+    dataset: Any,
+    *,
+    hash_name: str = "sha256",
+    max_work: int = DEFAULT_MAX_WORK,
+    max_group: int = DEFAULT_MAX_GROUP,
+    budget: WorkBudget | None = None,
 ) -> str:
-    result = _BoundedRDFC(hash_name, max_work, max_group).main(dataset, {"format": "application/n-quads"})
+    result = _BoundedRDFC(hash_name, max_work, max_group, budget).main(dataset, {"format": "application/n-quads"})
     return str(result)
 
 

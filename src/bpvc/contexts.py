@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -86,9 +86,10 @@ class _FrozenContextResolver(ContextResolver):  # type: ignore[misc]
     a loader-owned (never mutated) document are resolved once per object instead.
     """
 
-    def __init__(self, shared_cache: Any, loader: ContextLoader) -> None:
+    def __init__(self, shared_cache: Any, loader: ContextLoader, spend: Callable[[int], None] | None = None) -> None:
         super().__init__(shared_cache, loader)
         self._loader = loader
+        self._spend = spend
 
     def _cache_resolved_context(self, key: Any, resolved: Any, tag: Any) -> Any:
         # resolved contexts kept in the loader's shared cache are used by every thread
@@ -102,6 +103,11 @@ class _FrozenContextResolver(ContextResolver):  # type: ignore[misc]
         items = context["@context"] if isinstance(context, dict) and "@context" in context else context
         items = items if isinstance(items, list) else [items]
         frozen = self._loader._frozen_contexts
+        if self._spend is not None:
+            # pyld serializes (JCS) every context object it meets, each time: the document's own ones cost work
+            for item in items:
+                if isinstance(item, dict) and id(item) not in frozen:
+                    self._spend(_size(item))
         if not any(isinstance(c, dict) and id(c) in frozen for c in items):
             return super().resolve(active_ctx, context, base, cycles)
         resolved: list[Any] = []
@@ -200,9 +206,13 @@ class ContextLoader:
     def __contains__(self, url: object) -> bool:
         return url in self._paths
 
-    def context_resolver(self) -> ContextResolver:
-        """A fresh per-operation resolver backed by this loader's processed-context cache."""
-        return _FrozenContextResolver(self._resolved, self)
+    def context_resolver(self, *, spend: Callable[[int], None] | None = None) -> ContextResolver:
+        """A fresh per-operation resolver backed by this loader's processed-context cache.
+
+        ``spend`` is charged the size of every context object the document itself carries (a JSON-LD
+        work budget); the loader's own contexts are resolved once and cost nothing.
+        """
+        return _FrozenContextResolver(self._resolved, self, spend)
 
     def entries(self) -> list[ContextEntry]:
         out = []
@@ -211,6 +221,15 @@ class ContextLoader:
             self._document(url)
             out.append(ContextEntry(url, str(path) if path else "(in memory)", self._documents[url][1], source))
         return out
+
+
+def _size(value: Any) -> int:
+    """Members and array items in a JSON value, counted all the way down."""
+    if isinstance(value, dict):
+        return len(value) + sum(_size(v) for v in value.values() if isinstance(v, (dict, list)))
+    if isinstance(value, list):
+        return len(value) + sum(_size(v) for v in value if isinstance(v, (dict, list)))
+    return 0
 
 
 def _parse(raw: bytes, url: str) -> dict[str, Any]:

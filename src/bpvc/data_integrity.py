@@ -7,11 +7,13 @@ the cryptosuites know how to hash and sign. Verification of one proof returns a
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from . import dates
+from .canonicalize import dataset_of
 from .contexts import ContextLoader
 from .did import Resolver, VerificationMethod
 from .errors import (
@@ -202,6 +204,51 @@ def proof_option_problems(
     return problems
 
 
+def context_problems(document: dict[str, Any], proof: Any) -> list[BpvcError]:
+    """DI §4.4 (Verify Proof): a proof's own ``@context`` must open the secured document's, in order."""
+    if not isinstance(proof, dict) or "@context" not in proof:
+        return []
+    own = _set(proof["@context"])
+    secured = _set(document.get("@context", []))
+    if secured[: len(own)] == own:
+        return []
+    return [
+        ProofError(
+            "the proof's @context must be the first entries of the document's @context, in the same order",
+            json_path="$.proof['@context']",
+        )
+    ]
+
+
+def check_proof_shapes(document: dict[str, Any], *, loader: ContextLoader, memo: dict[tuple[str, str], Any]) -> None:
+    """Safe mode and the signed shape (:mod:`bpvc.signed_shape`) for what each proof's signature covers.
+
+    The proof options are read as JSON (``expires``, ``proofPurpose``, ``domain``...), so a member written
+    under another name would be signed but not checked. Each proof configuration is expanded once, through
+    ``memo``, and the suite's hashing reuses it. A proof that cannot be verified at all (unknown type or
+    suite, no key or signature) is left to the proof check. Raises the first problem, with its JSON path.
+    """
+    all_proofs = proofs_of(document)
+    for index, proof in enumerate(all_proofs):
+        if not isinstance(proof, dict):
+            continue
+        try:
+            suite = suite_for_proof(proof)
+            config = suite.proof_configuration(proof, document)
+        except BpvcError:
+            continue
+        if any(field not in proof for field in ("verificationMethod", "proofPurpose", suite.value_field)):
+            continue
+        try:
+            dataset_of(config, loader=loader, memo=memo)
+        except BpvcError as err:
+            located = copy.copy(err)
+            path = err.json_path or "$"
+            if not path.startswith("$['@context']"):  # the document's own @context: already its own path
+                located.json_path = (f"$.proof[{index}]" if len(all_proofs) > 1 else "$.proof") + path[1:]
+            raise located from None
+
+
 def _indexed(err: BpvcError, index: int, many: bool) -> BpvcError:
     if many and err.json_path and err.json_path.startswith("$.proof"):
         err.json_path = err.json_path.replace("$.proof", f"$.proof[{index}]", 1)
@@ -229,6 +276,7 @@ def verify_proofs(
         problems = proof_option_problems(
             proof, expected_purpose=expected_purpose, domain=domain, challenge=challenge, now=now, clock_skew=clock_skew
         )
+        problems += context_problems(document, proof)
         method = None
         try:
             suite = suite_for_proof(proof, allowed_suites) if isinstance(proof, dict) else None

@@ -22,7 +22,7 @@ from typing import Any
 from . import dates, jose, model, strict_json
 from .canonicalize import DEFAULT_MAX_WORK, canonicalize
 from .contexts import ContextLoader
-from .data_integrity import ProofOutcome, proofs_of, verify_proofs
+from .data_integrity import ProofOutcome, check_proof_shapes, proofs_of, verify_proofs
 from .did import Resolver
 from .errors import (
     BpvcError,
@@ -280,6 +280,7 @@ class Verifier:
         unsecured = {k: v for k, v in document.items() if k != "proof" and k not in _JWT_CLAIMS}
         try:
             canonicalize(unsecured, loader=self._loader, memo=memo, max_work=self._max_work)
+            check_proof_shapes(document, loader=self._loader, memo=memo)
         except (ContextError, ProcessingError) as err:
             return _failed("contexts", [err], Outcome.INDETERMINATE)
         except BpvcError as err:

@@ -69,7 +69,7 @@ class Cryptosuite:
         hash_name = self.hash_name(key_type)
         config = self.proof_configuration(proof, document)
         canon_doc = canonicalize(document, loader=loader, hash_name=hash_name, memo=memo)
-        canon_proof = canonicalize(config, loader=loader, hash_name=hash_name)
+        canon_proof = canonicalize(config, loader=loader, hash_name=hash_name, memo=memo)
         return (
             hashlib.new(hash_name, canon_proof.encode()).digest() + hashlib.new(hash_name, canon_doc.encode()).digest()
         )

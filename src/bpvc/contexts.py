@@ -202,9 +202,13 @@ class ContextLoader:
         return url in self._paths
 
     def file_bytes(self, url: str) -> bytes | None:
-        """The bytes of the file a context is served from (None for an unknown or in-memory context)."""
+        """The bytes of the file a context is served from, when they are the authoritative ones.
+
+        None for an unknown or in-memory context, and for pyld's bundle, which holds re-serialized
+        copies whose bytes differ from the published files (their digests would not match).
+        """
         entry = self._paths.get(url)
-        if entry is None or entry[0] is None:
+        if entry is None or entry[0] is None or entry[1] == "pyld":
             return None
         return entry[0].read_bytes()
 

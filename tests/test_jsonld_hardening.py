@@ -18,7 +18,7 @@ from pyld import canon
 from pyld.jsonld import JsonLdProcessor
 
 from bpvc import errors, jose
-from bpvc.canonicalize import DEFAULT_MAX_JSONLD_WORK, WorkBudget, canonicalize, to_dataset
+from bpvc.canonicalize import DEFAULT_MAX_JSONLD_WORK, WorkBudget, canonicalize, json_size, to_dataset
 from bpvc.contexts import default_loader
 from bpvc.data_integrity import add_proof
 from bpvc.issuer import issue_credential
@@ -421,6 +421,17 @@ def test_the_example_passport_uses_a_small_part_of_the_budget():
     budget = WorkBudget(DEFAULT_MAX_JSONLD_WORK)
     to_dataset(passport.to_credential(record, issuer=KEY.controller), budget=budget)
     assert budget.used < DEFAULT_MAX_JSONLD_WORK / 5
+
+
+def test_a_document_larger_than_the_budget_is_refused_before_expansion(monkeypatch):
+    def expand(*_args: Any) -> None:
+        raise AssertionError("pyld was called")
+
+    monkeypatch.setattr(JsonLdProcessor, "expand", expand)
+    doc = _integers(DEFAULT_MAX_JSONLD_WORK)
+    assert json_size(doc) > DEFAULT_MAX_JSONLD_WORK
+    with pytest.raises(errors.CanonicalizationLimitError, match="members and array items"):
+        to_dataset(doc)
 
 
 def test_a_refusal_is_remembered_for_the_proof_check():

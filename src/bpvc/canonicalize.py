@@ -6,6 +6,12 @@ IRIs. Both change what a signature covers, so here any dropped property, and any
 raises :class:`DataLossError`. RDFC-1.0 is always used explicitly (pyld defaults to the
 older URGNA2012), with SHA-384 as its internal hash when the suite asks for it (P-384),
 and its blank-node work is bounded so a poisoned dataset stops with a clear error.
+
+All JSON-LD work on one document (context processing, expansion, the node map, RDF and
+canonicalization) is charged to one :class:`WorkBudget`, and pyld's quadratic de-duplication
+is replaced by a hash index, so no input shape costs more than a fraction of a second. While
+expanding, :mod:`bpvc.signed_shape` refuses JSON shapes that would hide signed claims from
+the JSON-level checks, and ``@index`` (never in RDF, so never signed).
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ _VALUE_KEYS = {"@value", "@language", "@direction"}
 
 DEFAULT_MAX_WORK = 10_000  # Hash N-Degree Quads invocations per dataset
 DEFAULT_MAX_GROUP = 8  # blank nodes sharing one related hash (8! = 40,320 permutations)
-DEFAULT_MAX_JSONLD_WORK = 50_000  # WorkBudget units for one document: expansion, toRDF and RDFC together
+# WorkBudget units for one document (expansion, toRDF and RDFC together): about 0.2 s of CPU at most, and
+# ten times what the 25 KB example passport (553 quads) uses
+DEFAULT_MAX_JSONLD_WORK = 50_000
 
 
 class WorkBudget:
@@ -68,9 +76,35 @@ class WorkBudget:
                 json_path="$",
             )
 
+    def check_size(self, document: Any) -> None:
+        """Bounds before work: every member and array item costs at least a unit, so a document with
+        more of them than the budget has left is refused before pyld copies and expands it."""
+        size = json_size(document)
+        if size > self.left:
+            raise CanonicalizationLimitError(
+                f"JSON-LD work limit exceeded: the document has {size} members and array items, "
+                f"more than the {self.limit} units JSON-LD processing may use",
+                json_path="$",
+            )
+
     @property
     def used(self) -> int:
         return self.limit - self.left
+
+
+def json_size(value: Any) -> int:
+    """The members and array items in a JSON value, all the way down (no recursion: depth is no limit)."""
+    size = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            size += len(item)
+            stack.extend(v for v in item.values() if isinstance(v, (Mapping, list)))
+        elif isinstance(item, list):
+            size += len(item)
+            stack.extend(v for v in item if isinstance(v, (Mapping, list)))
+    return size
 
 
 class _SafeProcessor(JsonLdProcessor):
@@ -430,10 +464,11 @@ def to_dataset(document: Any, loader: ContextLoader | None = None, *, budget: Wo
     """
     loader = loader or default_loader()
     budget = budget if budget is not None else WorkBudget(DEFAULT_MAX_JSONLD_WORK)
+    budget.check_size(document)
     processor = _SafeProcessor(budget)
     options = {
         "documentLoader": loader,
-        "contextResolver": loader.context_resolver(spend=budget.spend),
+        "contextResolver": loader.context_resolver(charge=lambda context: budget.spend(json_size(context))),
         "base": None,
         "processingMode": "json-ld-1.1",
         "extractAllScripts": False,

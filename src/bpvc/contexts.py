@@ -87,10 +87,12 @@ class _FrozenContextResolver(ContextResolver):  # type: ignore[misc]
     a loader-owned (never mutated) document are resolved once per object instead.
     """
 
-    def __init__(self, shared_cache: Any, loader: ContextLoader, spend: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, shared_cache: Any, loader: ContextLoader, charge: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         super().__init__(shared_cache, loader)
         self._loader = loader
-        self._spend = spend
+        self._charge = charge
 
     def _cache_resolved_context(self, key: Any, resolved: Any, tag: Any) -> Any:
         # resolved contexts kept in the loader's shared cache are used by every thread
@@ -104,11 +106,11 @@ class _FrozenContextResolver(ContextResolver):  # type: ignore[misc]
         items = context["@context"] if isinstance(context, dict) and "@context" in context else context
         items = items if isinstance(items, list) else [items]
         frozen = self._loader._frozen_contexts
-        if self._spend is not None:
+        if self._charge is not None:
             # pyld serializes (JCS) every context object it meets, each time: the document's own ones cost work
             for item in items:
                 if isinstance(item, dict) and id(item) not in frozen:
-                    self._spend(_size(item))
+                    self._charge(item)
         if not any(isinstance(c, dict) and id(c) in frozen for c in items):
             return super().resolve(active_ctx, context, base, cycles)
         resolved: list[Any] = []
@@ -218,13 +220,13 @@ class ContextLoader:
             return None
         return entry[0].read_bytes()
 
-    def context_resolver(self, *, spend: Callable[[int], None] | None = None) -> ContextResolver:
+    def context_resolver(self, *, charge: Callable[[dict[str, Any]], None] | None = None) -> ContextResolver:
         """A fresh per-operation resolver backed by this loader's processed-context cache.
 
-        ``spend`` is charged the size of every context object the document itself carries (a JSON-LD
-        work budget); the loader's own contexts are resolved once and cost nothing.
+        ``charge`` is called with every context object the document itself carries, each time pyld
+        resolves one (a JSON-LD work budget); the loader's own contexts are resolved once and cost nothing.
         """
-        return _FrozenContextResolver(self._resolved, self, spend)
+        return _FrozenContextResolver(self._resolved, self, charge)
 
     def entries(self) -> list[ContextEntry]:
         out = []
@@ -233,15 +235,6 @@ class ContextLoader:
             self._document(url)
             out.append(ContextEntry(url, str(path) if path else "(in memory)", self._documents[url][1], source))
         return out
-
-
-def _size(value: Any) -> int:
-    """Members and array items in a JSON value, counted all the way down."""
-    if isinstance(value, dict):
-        return len(value) + sum(_size(v) for v in value.values() if isinstance(v, (dict, list)))
-    if isinstance(value, list):
-        return len(value) + sum(_size(v) for v in value if isinstance(v, (dict, list)))
-    return 0
 
 
 def _parse(raw: bytes, url: str) -> dict[str, Any]:

@@ -326,7 +326,8 @@ def test_node_map_deduplication_compares_no_values(monkeypatch):
     doc = _credential()
     doc["credentialSubject"]["unit"] = [f"u{i}" for i in range(2000)]
     to_dataset(doc)
-    assert calls == []  # pyld itself compares each value with every earlier one: about 2,000,000 calls
+    # pyld compares each value with every earlier one (about 2,000,000 calls); bpvc scans the first few only
+    assert len(calls) < 200
 
 
 DUPLICATES = {

@@ -44,6 +44,7 @@ DEFAULT_MAX_GROUP = 8  # blank nodes sharing one related hash (8! = 40,320 permu
 # WorkBudget units for one document (expansion, toRDF and RDFC together): about 0.2 s of CPU at most, and
 # ten times what the 25 KB example passport (553 quads) uses
 DEFAULT_MAX_JSONLD_WORK = 50_000
+_SCAN_LIMIT = 16  # values of one property compared one by one before the node map indexes them
 
 
 class WorkBudget:
@@ -115,12 +116,13 @@ class _SafeProcessor(JsonLdProcessor):
     node map with a hash index where pyld compares each new value with every one already there.
     """
 
-    def __init__(self, budget: WorkBudget) -> None:
+    def __init__(self, budget: WorkBudget, shape_cache: Any = None) -> None:
         super().__init__(on_property_dropped=self._dropped)
         self.dropped: list[str] = []
         self.expanded: Any = None
         self._budget = budget
-        self._shape = SignedShape(self._expand_iri)
+        self._shape = SignedShape(self._expand_iri, shape_cache)
+        self._root: Any = None  # the first element expanded: the document
         # id(node) -> property -> keys of the values already there (the nodes live as long as the node map)
         self._index: dict[int, dict[str, set[Hashable]]] = {}
 
@@ -137,11 +139,6 @@ class _SafeProcessor(JsonLdProcessor):
 
     # -- budget and shape -------------------------------------------------------------------------
 
-    def _expand(self, active_ctx: Any, active_property: Any, element: Any, options: Any, *args: Any, **kw: Any) -> Any:
-        self._budget.spend(1)
-        self._shape.enter(element)
-        return super()._expand(active_ctx, active_property, element, options, *args, **kw)
-
     def _expand_object(
         self,
         active_ctx: Any,
@@ -154,7 +151,11 @@ class _SafeProcessor(JsonLdProcessor):
         type_key: Any = None,
         type_scoped_ctx: Any = None,
     ) -> Any:
-        self._budget.spend(len(element))
+        # members and the items of array members: each is expanded (pyld's _expand is not wrapped: too hot)
+        self._budget.spend(len(element) + sum(len(v) for v in element.values() if isinstance(v, list)))
+        if self._root is None:  # the first object pyld expands is (its own copy of) the document
+            self._root = element
+            self._shape.enter(element)
         self._shape.check_object(active_ctx, element, expanded_active_property, type_scoped_ctx, expanded_parent)
         return super()._expand_object(
             active_ctx,
@@ -185,28 +186,31 @@ class _SafeProcessor(JsonLdProcessor):
             active_ctx, local_ctx, term, defined, options, override_protected, validate_scoped
         )
 
-    def _object_to_rdf(self, item: Any, issuer: Any, triples: Any, options: Any) -> Any:
-        self._budget.spend(1)
-        return super()._object_to_rdf(item, issuer, triples, options)
-
     # -- the node map, de-duplicated through a hash index -----------------------------------------
 
     def _add_unique(self, node: dict[str, Any], prop: str, value: Any) -> None:
-        """pyld's ``add_value`` with ``propertyIsArray`` and no duplicates, in constant time."""
+        """pyld's ``add_value`` with ``propertyIsArray`` and no duplicates, in constant time.
+
+        A short array is scanned with pyld's own ``compare_values``; from :data:`_SCAN_LIMIT` values
+        on, a hash index (keys equal exactly when ``compare_values`` is true) replaces the scan.
+        """
         self._budget.spend(1)
-        seen = self._index.setdefault(id(node), {})
-        key = _dedup_key(value)
-        if prop in node:
-            keys = seen.get(prop)
-            if keys is None:  # values pyld put there itself (an empty array, @list objects): index them once
-                keys = seen[prop] = {_dedup_key(v) for v in node[prop]}
-            if key in keys:
-                return
-            node[prop].append(value)
-        else:
+        values = node.get(prop)
+        if values is None:
             node[prop] = [value]
-            keys = seen[prop] = set()
-        keys.add(key)
+            return
+        seen = self._index.get(id(node))
+        keys = seen.get(prop) if seen is not None else None
+        if keys is None:
+            if len(values) < _SCAN_LIMIT:
+                if not any(JsonLdProcessor.compare_values(value, v) for v in values):
+                    values.append(value)
+                return
+            keys = self._index.setdefault(id(node), {})[prop] = {_dedup_key(v) for v in values}
+        key = _dedup_key(value)
+        if key not in keys:
+            values.append(value)
+            keys.add(key)
 
     def _create_node_map(
         self,
@@ -465,7 +469,7 @@ def to_dataset(document: Any, loader: ContextLoader | None = None, *, budget: Wo
     loader = loader or default_loader()
     budget = budget if budget is not None else WorkBudget(DEFAULT_MAX_JSONLD_WORK)
     budget.check_size(document)
-    processor = _SafeProcessor(budget)
+    processor = _SafeProcessor(budget, loader.protected_terms)
     options = {
         "documentLoader": loader,
         "contextResolver": loader.context_resolver(charge=lambda context: budget.spend(json_size(context))),

@@ -160,6 +160,9 @@ class ContextLoader:
                 raise ContextError(f"a SHA-256 pin was given for {url}, which is not a known context", url=url)
             self._document(url, digest)
         self._resolved = _LockedCache()
+        # pyld's processed contexts (by their _uuid, which pyld never reuses) -> bpvc.signed_shape's
+        # table of their protected terms: most contexts of a verification are the ones of the last
+        self.protected_terms = _LockedCache(maxsize=1024)
 
     def _store(self, url: str, doc: dict[str, Any], raw: bytes, pin: str | None) -> None:
         digest = hashlib.sha256(raw).hexdigest()

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from .errors import DataLossError
 
 _PLAIN_MEMBER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):")
 
 
 def member_path(path: str, key: str | int) -> str:
@@ -43,6 +42,32 @@ def member_path(path: str, key: str | int) -> str:
     return f"{path}['{escaped}']"
 
 
+Path = tuple[str | int, ...]  # the members and indexes from the document down to a value
+
+
+def render(path: Path) -> str:
+    out = "$"
+    for key in path:
+        out = member_path(out, key)
+    return out
+
+
+def _protected_terms(mappings: Mapping[str, Any]) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    names: dict[str, tuple[str, ...]] = {}
+    for term, mapping in mappings.items():
+        if mapping and mapping["protected"] and not mapping["reverse"]:
+            meaning = mapping["@id"]
+            if isinstance(meaning, str) and meaning != term:  # a keyword's own definition ("@type") is no name
+                known = names.get(meaning)
+                names[meaning] = (term,) if known is None else tuple(sorted((*known, term)))
+    plain = frozenset(
+        terms[0]
+        for meaning, terms in names.items()
+        if len(terms) == 1 and meaning[:1] != "@" and "@index" not in (mappings[terms[0]].get("@container") or ())
+    )
+    return names, plain
+
+
 def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -51,50 +76,50 @@ class SignedShape:
     """The signed-shape rules for one expansion (one document); not shared between threads.
 
     ``expand_iri`` is the processor's own IRI expansion (``pyld``'s ``_expand_iri``), so terms
-    are read exactly as the expansion reads them.
+    are read exactly as the expansion reads them; ``shared`` (``get``/item assignment, thread-safe)
+    keeps each processed context's table of protected terms across documents, by pyld's ``_uuid``.
     """
 
-    def __init__(self, expand_iri: Callable[..., Any]) -> None:
+    def __init__(self, expand_iri: Callable[..., Any], shared: Any = None) -> None:
         self._expand_iri = expand_iri
-        self._root_seen = False
-        self._paths: dict[int, str] = {}  # id(JSON object or array) -> its JSON path
-        self._last_path = "$"
+        self._shared = shared
+        self._paths: dict[int, Path] = {}  # id(JSON object or array) -> its path
+        self._last_path: Path = ()
         self._nested: set[int] = set()  # ids of the objects that are values of @nest
-        # id(expanded node object) -> (that object, the JSON path it was expanded from); the object is
+        # id(expanded node object) -> (that object, the path it was expanded from); the object is
         # kept so its id is not reused while the node map is built
-        self._expanded: dict[int, tuple[Any, str]] = {}
-        self._described: dict[tuple[str, str], tuple[Any, str]] = {}  # (graph, node id) -> (node, JSON path)
-        self._protected_cache: dict[int, tuple[Any, dict[str, tuple[str, ...]]]] = {}
+        self._expanded: dict[int, tuple[Any, Path]] = {}
+        self._described: dict[tuple[str, str], tuple[Any, Path]] = {}  # (graph, node id) -> (node, path)
+        self._protected_cache: dict[int, tuple[Any, tuple[dict[str, tuple[str, ...]], frozenset[str]]]] = {}
 
-    def enter(self, element: Any) -> None:
-        """Called for every element pyld expands; the first one is the document itself."""
-        if not self._root_seen:
-            self._root_seen = True
-            self._register(element, "$")
+    def enter(self, document: Any) -> None:
+        """Called with the document, as pyld starts expanding it (its own copy)."""
+        self._register(document, ())
 
-    def _register(self, value: Any, path: str) -> None:
-        if isinstance(value, Mapping):
-            self._paths[id(value)] = path
-        elif isinstance(value, list):
-            self._paths[id(value)] = path
+    def _register(self, value: Any, path: Path) -> None:
+        self._paths[id(value)] = path
+        if isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, (Mapping, list)):
-                    self._register(item, member_path(path, i))
+                    self._register(item, (*path, i))
 
-    def _protected(self, active_ctx: Any) -> dict[str, tuple[str, ...]]:
-        """Meaning -> the protected terms that define it, in one active context."""
+    def _protected(self, active_ctx: Any) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+        """For one active context: meaning -> the protected terms that define it, and the *plain* terms.
+
+        A plain term is the only protected name of an IRI, with no @index container: written as
+        itself in its own node it is always fine, so the per-member check stops there.
+        """
         cached = self._protected_cache.get(id(active_ctx))
         if cached is not None:
             return cached[1]
-        names: dict[str, list[str]] = {}
-        for term, mapping in active_ctx["mappings"].items():
-            if mapping and mapping["protected"] and not mapping["reverse"]:
-                meaning = mapping["@id"]
-                if isinstance(meaning, str) and meaning != term:  # a keyword's own definition ("@type") is no name
-                    names.setdefault(meaning, []).append(term)
-        inverse = {meaning: tuple(sorted(terms)) for meaning, terms in names.items()}
-        self._protected_cache[id(active_ctx)] = (active_ctx, inverse)
-        return inverse
+        uid = active_ctx.get("_uuid")
+        table = self._shared.get(uid) if uid is not None and self._shared is not None else None
+        if table is None:
+            table = _protected_terms(active_ctx["mappings"])
+            if uid is not None and self._shared is not None:
+                self._shared[uid] = table
+        self._protected_cache[id(active_ctx)] = (active_ctx, table)
+        return cast(tuple[dict[str, tuple[str, ...]], frozenset[str]], table)
 
     def _meaning(self, active_ctx: Any, key: str) -> Any:
         """pyld's ``_expand_iri(active_ctx, key, vocab=True)``, without the call for a defined term."""
@@ -111,48 +136,50 @@ class SignedShape:
         path = self._paths.get(id(element), self._last_path)
         self._last_path = path
         self._expanded.setdefault(id(expanded), (expanded, path))
-        meanings = {key: self._meaning(active_ctx, key) for key in element if key != "@context"}
+        moved = id(element) in self._nested or expanded_active_property == "@reverse"
+        protected, plain = self._protected(active_ctx)
+        meanings: dict[str, Any] = {}
+        for key, value in element.items():
+            if isinstance(value, (Mapping, list)):
+                self._register(value, (*path, key))
+            if key != "@context" and (moved or key not in plain):
+                meanings[key] = self._meaning(active_ctx, key)
         value_object = "@value" in meanings.values()
-        moved = (
-            "under @nest"
-            if id(element) in self._nested
-            else "in a @reverse map"
-            if expanded_active_property == "@reverse"
-            else None
-        )
-        protected = self._protected(active_ctx)
         mappings = active_ctx["mappings"]
         for key, meaning in meanings.items():
             value = element[key]
-            if isinstance(value, (Mapping, list)):
-                self._register(value, member_path(path, key))
-            if not isinstance(meaning, str) or not (meaning[:1] == "@" or _ABSOLUTE.match(meaning)):
+            if not isinstance(meaning, str):
                 continue  # dropped by JSON-LD: safe mode reports it
-            if meaning == "@index":
-                raise DataLossError(
-                    f"{key!r} is an @index, which JSON-LD leaves out of the RDF: it is not signed",
-                    json_path=member_path(path, key),
-                )
-            if meaning == "@nest":
-                self._nested.update(id(v) for v in _items(value) if isinstance(v, Mapping))
-            mapping = mappings.get(key)
-            if mapping and isinstance(value, Mapping) and "@index" in (mapping.get("@container") or ()):
-                if mapping.get("@index") is None:
+            if meaning[:1] == "@":
+                if meaning == "@index":
+                    raise DataLossError(
+                        f"{key!r} is an @index, which JSON-LD leaves out of the RDF: it is not signed",
+                        json_path=render((*path, key)),
+                    )
+                if meaning == "@nest":
+                    self._nested.update(id(v) for v in _items(value) if isinstance(v, Mapping))
+                elif meaning == "@type" and not value_object:
+                    self._check_types(type_scoped_ctx if type_scoped_ctx is not None else active_ctx, value, path, key)
+                if value_object:
+                    continue  # a value object's keywords (its @type is a datatype) are not node members
+            elif isinstance(value, Mapping):
+                mapping = mappings.get(key)
+                if mapping and "@index" in (mapping.get("@container") or ()) and mapping.get("@index") is None:
                     raise DataLossError(
                         f"{key!r} is an @index map: its keys are left out of the RDF, so they are not signed",
-                        json_path=member_path(path, key),
+                        json_path=render((*path, key)),
                     )
             names = protected.get(meaning)
-            if names and not (value_object and meaning[:1] == "@"):
-                self._check_name(key, meaning, names, member_path(path, key))
-                if moved:
-                    raise DataLossError(
-                        f"{key!r} ({meaning}) is {moved}: the checks read it only as a member of its own node",
-                        json_path=member_path(path, key),
-                    )
-            if meaning == "@type" and not value_object:
-                type_ctx = type_scoped_ctx if type_scoped_ctx is not None else active_ctx
-                self._check_types(type_ctx, value, path, key)
+            if names is None:
+                continue
+            if len(names) > 1 or key != names[0]:
+                self._check_name(key, meaning, names, render((*path, key)))
+            if moved:
+                where = "under @nest" if id(element) in self._nested else "in a @reverse map"
+                raise DataLossError(
+                    f"{key!r} ({meaning}) is {where}: the checks read it only as a member of its own node",
+                    json_path=render((*path, key)),
+                )
 
     def _check_name(self, key: str, meaning: str, names: tuple[str, ...], where: str) -> None:
         if len(names) == 1 and key == names[0]:
@@ -170,26 +197,26 @@ class SignedShape:
                 json_path=where,
             )
 
-    def _check_types(self, type_ctx: Any, value: Any, path: str, key: str) -> None:
-        protected = self._protected(type_ctx)
+    def _check_types(self, type_ctx: Any, value: Any, path: Path, key: str) -> None:
+        protected = self._protected(type_ctx)[0]
         for i, item in enumerate(_items(value)):
             if not isinstance(item, str):
                 continue
             meaning = self._meaning(type_ctx, item)
             names = protected.get(meaning)
             if names and (len(names) > 1 or item != names[0]):
-                where = member_path(path, key)
-                self._check_name(item, meaning, names, member_path(where, i) if isinstance(value, list) else where)
+                where = (*path, key, i) if isinstance(value, list) else (*path, key)
+                self._check_name(item, meaning, names, render(where))
 
     def described(self, graph: str, node_id: str, node: Mapping[str, Any]) -> None:
         """Rule 3, from the node map: ``node`` (expanded) describes ``node_id`` in ``graph``."""
         if "@id" not in node or len(node) < 2:
             return  # a blank node without an id is always new; a bare reference describes nothing
-        path = self._expanded.get(id(node), (None, "$"))[1]
+        path = self._expanded.get(id(node), (None, ()))[1]
         first, first_path = self._described.setdefault((graph, node_id), (node, path))
         if first is not node:
             raise DataLossError(
-                f"node {node_id} is described twice ({first_path} and {path}): JSON-LD merges the two, so the signed "
-                "data says more about it than either JSON object shows",
-                json_path=path,
+                f"node {node_id} is described twice ({render(first_path)} and {render(path)}): JSON-LD merges "
+                "the two, so the signed data says more about it than either JSON object shows",
+                json_path=render(path),
             )

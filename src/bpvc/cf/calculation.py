@@ -24,10 +24,11 @@ from . import electricity as electricity_rule
 from . import quality, units
 from .inventory import Allocation, Dqr, Factor, InputLine, Inventory, ProcessLine, TransportLine
 from .profiles import STAGES, Profile
-from .result import CfResult, CutOff, Emissions, LineResult
+from .result import CfResult, CutOff, Emissions, LineResult, Quality
 from .supplier import ResolvedInput, SupplierFootprint
 
 PRECISION = Context(prec=50)
+CRADLE_TO_GATE = ("raw_material", "production")
 ZERO, HUNDRED = Decimal(0), Decimal(100)
 
 
@@ -74,13 +75,8 @@ def compute(
         stage_per_kwh = {s: stages[s].lead(lead) / e_total for s in STAGES} if e_total else {}
         capacity = inventory.battery.rated_energy_kwh or inventory.battery.usable_energy_kwh
         cut_off = _cut_off(lines, declared_kg, run)
-        aggregated = quality.aggregate(
-            lines,
-            own_step_verified=inventory.own_step_verified,
-            retrospective=inventory.retrospective,
-            limited=profile.limited_assurance_percent,
-            reasonable=profile.reasonable_assurance_percent,
-        )
+        aggregated = _quality(lines, profile.stages, run)
+        gate_quality = _quality(lines, CRADLE_TO_GATE, run)
         _rule_checks(run, aggregated.inputs_verification_share, lines)
         if per_kwh is not None and per_kwh > profile.unit_trap_threshold:
             run.warnings.append(
@@ -92,6 +88,7 @@ def compute(
             lines=tuple(lines),
             stages=stages,
             quality=aggregated,
+            gate_quality=gate_quality,
             cut_off=cut_off,
             e_total_kwh=e_total,
             feqc_per_year=feqc,
@@ -108,6 +105,17 @@ def compute(
             inventory_digest=inventory.digest,
             reference_date=inventory.reference_date.isoformat(),
         )
+
+
+def _quality(lines: list[LineResult], stages: tuple[str, ...], run: _Run) -> Quality:
+    """PDS, DQR and verification share over the lines of ``stages`` (the footprint they describe)."""
+    return quality.aggregate(
+        [line for line in lines if line.stage in stages],
+        own_step_verified=run.inventory.own_step_verified,
+        retrospective=run.inventory.retrospective,
+        limited=run.profile.limited_assurance_percent,
+        reasonable=run.profile.reasonable_assurance_percent,
+    )
 
 
 def _finding_warnings(inventory: Inventory) -> list[str]:

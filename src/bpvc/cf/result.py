@@ -92,7 +92,8 @@ class CfResult:
     profile: Profile
     lines: tuple[LineResult, ...]
     stages: dict[str, Emissions]
-    quality: Quality
+    quality: Quality  # over the profile's declared stages
+    gate_quality: Quality  # over cradle to gate, for the Catena-X PCF record
     cut_off: CutOff
     e_total_kwh: Decimal | None
     feqc_per_year: Decimal | None

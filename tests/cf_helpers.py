@@ -15,7 +15,11 @@ def inventory(**battery: Any) -> dict[str, Any]:
         "id": "urn:uuid:0b7c3d5e-8f1a-4b2c-9d3e-4f5a6b7c8d9e",
         "referenceDate": "2026-10-15",
         "referencePeriod": {"start": "2025-01-01", "end": "2025-12-31"},
-        "declarant": {"companyName": "Test Battery Co.", "bpnl": BPNL, "plant": {"bpna": "BPNA00000003XNYB", "country": "CN", "region": "Eastern Asia"}},
+        "declarant": {
+            "companyName": "Test Battery Co.",
+            "bpnl": BPNL,
+            "plant": {"bpna": "BPNA00000003XNYB", "country": "CN", "region": "Eastern Asia"},
+        },
         "product": {"name": "Test pack", "productIds": ["urn:example:product:test-pack"]},
         "battery": {
             "category": "EV",

@@ -111,8 +111,15 @@ def catena_x_pcf(result: CfResult, inventory: Inventory, *, pcf_id: str, created
         "pcfIncludingBiogenicUptake": _kg(gate.including, result),
         "biogenicCO2Uptake": _kg(gate.uptake, result),
         "massBalancingUsed": False,
+        "freeAttributionInMassBalancing": "not applicable",
+        "massBalancingCertificateScheme": "not applicable",
         "distributionStageIncluded": False,
     }
+    carbon = inventory.section("battery").get("carbonContentKg")
+    if isinstance(carbon, dict):
+        pcf["carbonContentTotal"] = float(carbon["total"])
+        pcf["fossilCarbonContent"] = float(carbon["fossil"])
+        pcf["biogenicCarbonContent"] = float(carbon["biogenic"])
     if gate.fossil is not None:
         pcf["fossilGhgEmissions"] = _kg(gate.fossil, result)
     if quality.pds is not None:
@@ -198,6 +205,7 @@ def catena_x_pcf_9(record: dict[str, Any]) -> dict[str, Any]:
         return out
 
     nine = build(pcf_import._NINE_LAYOUT)
+    nine.setdefault("carbonContent", [])  # a group 9.0.0 requires, even when the carbon content is not given
     for key in pcf_import._NINE_LISTS:
         if key in top:
             nine[key] = copy.deepcopy(top[key])

@@ -297,3 +297,16 @@ def test_supplier_credentials_from_a_folder(tmp_path):
     assert sorted(Path(r.path).name for r in received) == ["cathode.vc.json", "list.json"]
     assert received[0].digest_sri == inputs.digest_sri(raw)  # trailing whitespace is not part of the digest
     assert list(inputs.status_lists(received)) == [STATUS_URL]
+
+
+def test_a_passport_carrying_the_declared_values_is_consistent(world):
+    *_, signed = world
+    record = json.loads((ROOT / "examples" / "passport-6.1.0.json").read_text())
+    assert decl.passport_problems(record, signed)  # the example passport declares per kWh of capacity
+    record["sustainability"]["carbonFootprint"] = copy.deepcopy(
+        signed["credentialSubject"]["batteryPassCarbonFootprint"]
+    )
+    assert decl.passport_problems(record, signed) == []
+    record["sustainability"]["carbonFootprint"][2]["value"] += 0.0001
+    (problem,) = decl.passport_problems(record, signed)
+    assert problem.startswith("main product production: the passport gives")

@@ -373,3 +373,37 @@ def check_declaration(
         declared_inputs, rebuilt["receipt"]["inputs"], "$.credentialSubject.receipt.inputs"
     )
     return DeclarationCheck(signature, tuple(problems), tuple(found_differences), result, resolved)
+
+
+def passport_problems(passport: dict[str, Any], declaration_document: dict[str, Any]) -> list[str]:
+    """Where a passport's carbonFootprint entries disagree with the declaration it links to.
+
+    ``passport`` is a BatteryPass record or a BatteryPassportCredential (its subject is read);
+    every entry the declaration derives must appear in the passport with the same value, unit
+    and type. For an audit of passports that link a declaration (``relatedResource``).
+    """
+    subject = passport.get("credentialSubject", passport)
+    record = subject if isinstance(subject, dict) else {}
+    sustainability = record.get("sustainability")
+    entries = sustainability.get("carbonFootprint") if isinstance(sustainability, dict) else None
+    declared_subject = declaration_document.get("credentialSubject")
+    declared = declared_subject.get("batteryPassCarbonFootprint") if isinstance(declared_subject, dict) else None
+    if not isinstance(declared, list) or not declared:
+        return ["the declaration carries no BatteryPass carbonFootprint entries (a per-piece profile?)"]
+    if not isinstance(entries, list):
+        return ["the passport has no sustainability.carbonFootprint"]
+    problems = []
+    for item in declared:
+        match = [
+            e
+            for e in entries
+            if isinstance(e, dict)
+            and (e.get("lifecycle"), e.get("type"), e.get("unit")) == (item["lifecycle"], item["type"], item["unit"])
+        ]
+        if not match:
+            problems.append(f"the passport has no {item['type']} entry for {item['lifecycle']!r} in {item['unit']}")
+        elif all(e.get("value") != item["value"] for e in match):
+            problems.append(
+                f"{item['lifecycle']}: the passport gives {match[0].get('value')}, the declaration {item['value']}"
+            )
+    return problems

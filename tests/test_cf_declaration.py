@@ -41,7 +41,7 @@ def cathode_record(**changes):
     return record
 
 
-def supplier_credential(record=None, *, status_index=None):
+def supplier_credential(record=None, *, status_index=None, created="2026-03-01T08:00:00Z"):
     report = footprint.validate(record or cathode_record())
     assert report.valid, report.errors
     unsigned = footprint.to_credential(report.record, issuer=KEY.controller, credential_id=CREDENTIAL_ID)
@@ -53,7 +53,7 @@ def supplier_credential(record=None, *, status_index=None):
             "statusListIndex": str(status_index),
             "statusListCredential": STATUS_URL,
         }
-    signed = issue_credential(unsigned, KEY, created="2026-03-01T08:00:00Z")
+    signed = issue_credential(unsigned, KEY, created=created)
     return json.dumps(signed, indent=2).encode()
 
 
@@ -310,3 +310,17 @@ def test_a_passport_carrying_the_declared_values_is_consistent(world):
     record["sustainability"]["carbonFootprint"][2]["value"] += 0.0001
     (problem,) = decl.passport_problems(record, signed)
     assert problem.startswith("main product production: the passport gives")
+
+
+def test_the_footprint_validity_is_held_to_the_reference_date_whatever_now_is():
+    record = cathode_record(
+        validityPeriodStart="2025-03-01T00:00:00Z",
+        validityPeriodEnd="2026-02-28T23:59:59Z",
+        created="2025-02-10T09:30:00Z",
+    )
+    raw = supplier_credential(record, created="2025-03-01T00:00:00Z")
+    inv = parse_inventory(small_inventory(raw))
+    early = datetime(2026, 1, 15, tzinfo=UTC)  # the credential itself is valid then
+    (resolved,) = inputs.resolve(inv, [inputs.read_received(raw)], verifier(), now=early).values()
+    assert not resolved.verified
+    assert resolved.reasons == ("the footprint has expired: its validity period ended 2026-02-28T23:59:59Z",)

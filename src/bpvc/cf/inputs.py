@@ -173,8 +173,14 @@ def _instant(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def resolve_one(item: Received, verifier: Verifier, moment: datetime) -> ResolvedInput:
-    """Verify one received credential as a footprint input at ``moment``."""
+def resolve_one(
+    item: Received, verifier: Verifier, moment: datetime, reference: datetime | None = None
+) -> ResolvedInput:
+    """Verify one received credential as a footprint input.
+
+    The verifier runs at ``moment``; the footprint record's own validity period is held to
+    ``reference`` (the inventory's reference date; default ``moment``).
+    """
     ident = item.id or item.path
     if item.document is None:
         return ResolvedInput(ident, item.digest_sri, FAILED, (item.error or "unreadable",), source=item.path)
@@ -197,7 +203,7 @@ def resolve_one(item: Received, verifier: Verifier, moment: datetime) -> Resolve
                     f"the footprint record is not valid Catena-X PCF 8.0.0: {first.json_path}: {first.message}"
                 )
                 failed = True
-        found = _footprint_problems(record, moment)
+        found = _footprint_problems(record, reference or moment)
         reasons += found
         failed = failed or bool(found)
         try:
@@ -222,10 +228,13 @@ def resolve(
     """Verify every credential the inventory references; keyed by credential id.
 
     ``now`` defaults to the inventory's reference date: validity and status are judged as of
-    that day. Credentials the inventory does not reference are not verified. When two files
-    carry the same credential id, the one matching the inventory's digest is used.
+    that day. With ``now`` given, the verifier runs at ``now`` (for status lists published
+    later, say), while the footprint's own validity period is still held to the reference date.
+    Credentials the inventory does not reference are not verified. When two files carry the
+    same credential id, the one matching the inventory's digest is used.
     """
-    moment = now or reference_instant(inventory)
+    reference = reference_instant(inventory)
+    moment = now or reference
     by_id: dict[str, list[Received]] = {}
     for item in received:
         if item.id:
@@ -237,5 +246,5 @@ def resolve(
         if not candidates:
             continue
         chosen = next((c for c in candidates if c.digest_sri == digest), candidates[0])
-        out[credential_id] = resolve_one(chosen, verifier, moment)
+        out[credential_id] = resolve_one(chosen, verifier, moment, reference)
     return out

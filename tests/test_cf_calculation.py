@@ -412,3 +412,70 @@ def test_the_cut_off_check():
     failed = run(doc)
     assert failed.cut_off.share_percent == D(3) and not failed.cut_off.passed and not failed.compliant
     assert "cut-off" in failed.violations[0]
+
+
+def test_a_direct_line_counts_unless_its_instruments_were_sold():
+    direct = electricity_line("direct_line")
+    doc = with_lines(inventory(), inputs=[explicit_input("A", 1)], processes=[direct])
+    assert run(doc, EU).declared_kg == 10001  # the generator's own 0.01 kg CO2e/kWh
+    direct["electricity"]["instrumentsSold"] = True
+    doc = with_lines(inventory(), inputs=[explicit_input("A", 1)], processes=[direct])
+    sold = run(doc, EU)
+    assert sold.declared_kg == 580001 and "sold the instruments" in sold.lines[1].notes[0]
+
+
+def test_a_profile_can_set_the_national_grid_factor():
+    from conftest import ROOT
+
+    from bpvc.cf import parse_profile
+
+    text = (ROOT / "src" / "bpvc" / "data" / "cf-profiles" / "cn-miit-2025.toml").read_text()
+    text = text.replace(
+        "factors = {}", 'factors = { CN = { value = 0.5, unit = "kg CO2e/kWh", source = "official (test)" } }'
+    )
+    profile = parse_profile(text)
+    doc = with_lines(inventory(), inputs=[explicit_input("A", 1)], processes=[electricity_line("grid")])
+    result = run(doc, profile)
+    assert result.declared_kg == 500001  # the profile's factor wins over the line's 0.58
+    assert "set by the profile" in result.lines[1].notes[0]
+    assert run(doc, CN).declared_kg == 580001
+
+
+def test_scope_and_verification_warnings():
+    lmt = with_lines(inventory(category="LMT", vehicleCategory="L"), inputs=[explicit_input("A", 1)])
+    assert any("covers EV batteries, not LMT" in w for w in run(lmt, EU).warnings)
+    small = with_lines(inventory(usableEnergyKwh=1.5), inputs=[explicit_input("A", 1)])
+    warnings = run(small, CN).warnings
+    assert any("over 2 kWh" in w for w in warnings) and any("third-party verified" in w for w in warnings)
+
+
+def test_a_prospective_footprint_reports_no_pds_or_dqr():
+    doc = with_lines(inventory(), inputs=[explicit_input("A", 10, pds=50, dqr=2)])
+    doc["pcfType"] = "prospective"
+    result = run(doc)
+    assert result.quality.pds is None and result.to_dict()["dqr"] == {"ter": None, "tir": None, "ger": None}
+
+
+def test_a_reference_period_over_three_years_breaks_the_profile():
+    doc = with_lines(inventory(), inputs=[explicit_input("A", 10)])
+    doc["referencePeriod"] = {"start": "2021-01-01", "end": "2025-12-31"}
+    result = run(doc)
+    assert result.decided and not result.compliant and "longer than the 3 years" in result.violations[0]
+
+
+def test_own_line_ratings_follow_the_factor_metadata():
+    line = own_process("P", 10)
+    line["emissionFactor"].update(referencePeriodEnd="2023-12-31", geographyLevel="region")
+    result = run(with_lines(inventory(), processes=[line], inputs=[explicit_input("A", 0.0001, dqr=1)]))
+    own = result.lines[1]
+    assert (own.ter, own.tir, own.ger) == (5, 3, 3)  # TeR not given: worst; 1019 days: TiR 3; region: GeR 3
+
+
+def test_the_public_names_of_bpvc_cf_are_pinned():
+    import bpvc.cf
+
+    assert sorted(bpvc.cf.__all__) == [
+        "BUNDLED", "CfResult", "Inventory", "InventoryError", "Profile", "ProfileError", "ResolvedInput",
+        "SupplierFootprint", "allocation_share", "bundled_profile", "compute", "load_inventory", "load_profile",
+        "parse_inventory", "parse_profile", "validate_inventory",
+    ]  # fmt: skip

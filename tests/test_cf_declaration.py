@@ -218,7 +218,9 @@ def test_a_revoked_supplier_credential_is_named():
     result = compute(inv, revoked, EU)
     assert not result.decided
     assert result.problems[0].startswith("input cathode:") and "revoked" in result.problems[0]
-    assert result.to_dict()["declared_kg_co2e_per_kwh"] is None
+    published = result.to_dict()
+    assert published["declared_kg_co2e_per_kwh"] is None and published["total_kg_co2e"] is None
+    assert published["pds"] is None and published["cut_off"]["passed"] is None  # nothing that depends on it
     with pytest.raises(decl.DeclarationError, match="nothing was signed"):
         decl.issue_declaration(result, inv, KEY, issuer=KEY.controller, created=CREATED)
 

@@ -230,6 +230,8 @@ def _cell(result: CfResult, row: str) -> str:
         return f"{d['verification_share']} % ({d['assurance']})" if d["verification_share"] is not None else "n/a"
     if row == "cut_off":
         c = d["cut_off"]
+        if c["share_percent"] is None:
+            return "-"
         verdict = {True: "passed", False: "FAILED", None: "n/a"}[c["passed"]]
         return f"{c['share_percent']} % of {c['threshold_percent']} %: {verdict}"
     if row == "status":

@@ -155,7 +155,9 @@ def _summary(results: Sequence[CfResult]) -> str:
             "Cut-off (excluded share)",
             [
                 _e(f"{d['cut_off']['share_percent']} % of {d['cut_off']['threshold_percent']} %")
-                + (" passed" if d["cut_off"]["passed"] else " <strong>failed</strong>")
+                + {True: " passed", False: " <strong>failed</strong>", None: ""}[d["cut_off"]["passed"]]
+                if d["cut_off"]["share_percent"] is not None
+                else "—"
                 for d in data
             ],
         ),
@@ -182,7 +184,12 @@ def _stage_chart(results: Sequence[CfResult]) -> str:
                 )
             )
     chart = _bars("Emissions by stage", rows, "kg CO2e")
-    return f'<section class="chart"><h2>Emissions by life-cycle stage</h2>{chart}</section>'
+    note = (
+        '<p class="sub">An undecided result is charted without the inputs that could not be decided.</p>'
+        if any(not r.decided for r in results)
+        else ""
+    )
+    return f'<section class="chart"><h2>Emissions by life-cycle stage</h2>{note}{chart}</section>'
 
 
 def _top_chart(result: CfResult) -> str:

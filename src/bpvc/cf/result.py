@@ -169,8 +169,9 @@ class CfResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON data: decimals as strings, rounded under the profile's policy.
 
-        An undecided result carries no declared value: the figures that depend on the undecided
-        inputs are null, and ``problems`` names every reason.
+        An undecided result carries no declared value: every figure that depends on the undecided
+        inputs (totals, per-kWh values, PDS, DQR, verification share, the cut-off share) is null,
+        and ``problems`` names every reason. Line contributions stay, for diagnosis.
         """
         decided = self.decided
         per_kwh = self.profile.per_kwh
@@ -207,21 +208,21 @@ class CfResult:
             "kg_co2e_per_kwh_capacity": self._r(self.per_kwh_capacity, "declared") if decided else None,
             "performance_class": self.performance_class,
             "stages": stages,
-            "pcf_as_kg_co2e": self._r(quality.pcf_as, "kg"),
-            "pds": self._r(quality.pds, "percent"),
+            "pcf_as_kg_co2e": self._r(quality.pcf_as, "kg") if decided else None,
+            "pds": self._r(quality.pds, "percent") if decided else None,
             "dqr": {
-                "ter": self._r(quality.ter, "dqr"),
-                "tir": self._r(quality.tir, "dqr"),
-                "ger": self._r(quality.ger, "dqr"),
+                "ter": self._r(quality.ter, "dqr") if decided else None,
+                "tir": self._r(quality.tir, "dqr") if decided else None,
+                "ger": self._r(quality.ger, "dqr") if decided else None,
             },
-            "verification_share": self._r(quality.verification_share, "percent"),
-            "inputs_verification_share": self._r(quality.inputs_verification_share, "percent"),
-            "assurance": quality.assurance,
+            "verification_share": self._r(quality.verification_share, "percent") if decided else None,
+            "inputs_verification_share": self._r(quality.inputs_verification_share, "percent") if decided else None,
+            "assurance": quality.assurance if decided else None,
             "cut_off": {
                 "excluded_kg_co2e": self._r(self.cut_off.excluded_kg, "kg"),
-                "share_percent": self._r(self.cut_off.share_percent, "percent"),
+                "share_percent": self._r(self.cut_off.share_percent, "percent") if decided else None,
                 "threshold_percent": self._r(self.cut_off.threshold_percent, "percent"),
-                "passed": self.cut_off.passed,
+                "passed": self.cut_off.passed if decided else None,
                 "lines": list(self.cut_off.lines),
                 "supplier_pcfs": "counted as fully covered",
             },

@@ -28,12 +28,23 @@ from .cli import (
     status_options,
 )
 from .contexts import ContextLoader
+from .crossborder import classification
 from .errors import MalformedError
 from .files import atomic_path
 from .records import consortium, footprint, passport, pcf_import
 from .records.report import ValidationReport
-from .schema import TIERS, fields
+from .schema import TIERS
 from .suites import SUITES
+
+CLASSIFICATION_HELP = "An operator's field classification over the bundled one (default: $BPVC_CLASSIFICATION)."
+
+
+def load_classification(kind: str, schema_id: str, path: str | None) -> classification.Classification:
+    """The bundled classification with the operator's file over it; a bad file is a setup error (exit 2)."""
+    try:
+        return classification.load(kind, schema_id, override=path or classification.override_from_env())
+    except classification.ClassificationError as err:
+        raise click.BadParameter(err.detail, param_hint="--classification") from None
 
 
 def _record_options(f: Any) -> Any:
@@ -218,17 +229,23 @@ def schema() -> None:
 @click.argument("kind", type=click.Choice(["passport", "footprint"]))
 @click.option("--tier", type=click.Choice(TIERS), help="Only fields of this EU Battery Regulation access tier.")
 @click.option("--model-version", type=click.Choice(sorted(passport.MODELS)), default="6.1.0", show_default=True)
+@click.option("--classification", "classification_path", type=click.Path(dir_okay=False), help=CLASSIFICATION_HELP)
 @click.option("--json", "as_json", is_flag=True)
-def schema_fields(kind: str, tier: str | None, model_version: str, as_json: bool) -> None:
-    """Every field with its type and EU Battery Regulation Annex XIII access tier (passports)."""
+def schema_fields(
+    kind: str, tier: str | None, model_version: str, classification_path: str | None, as_json: bool
+) -> None:
+    """Every field with its type, Annex XIII access tier, China data class and default export action."""
     schema_id = passport.MODELS[model_version].schema_id if kind == "passport" else footprint.MODEL.schema_id
-    rows = [f for f in fields(schema_id) if tier is None or f.tier == tier]
+    table = load_classification(kind, schema_id, classification_path)
+    rows = [f for f in table if tier is None or f.tier == tier]
     if as_json:
-        data = [{"path": f.path, "type": f.type, "tier": f.tier, "required": f.required} for f in rows]
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps([f.to_dict() for f in rows], indent=2))
         return
     for f in rows:
-        click.echo(f"{f.path:<72} {(f.tier or '-'):<20} {f.type}{'' if f.required else ' (optional)'}")
+        china = f.china_class + (f"/{f.scenario}" if f.scenario else "")
+        action = f.action + (f"({f.aggregate})" if f.aggregate else "")
+        optional = "" if f.required else " (optional)"
+        click.echo(f"{f.path:<72} {f.tier:<20} {china:<48} {action:<16} {f.type}{optional}")
 
 
 @main.command()

@@ -50,7 +50,11 @@ def load_classification(kind: str, schema_id: str, path: str | None) -> classifi
 def _record_options(f: Any) -> Any:
     options = [
         click.option("--key", "key_path", required=True, help="Key directory or private JWK file."),
-        click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True),
+        click.option("--format", "fmt", type=click.Choice(["di", "jwt", "sd-jwt"]), default="di", show_default=True),
+        click.option("--holder-key", help="With --format sd-jwt: the holder's key (dir or JWK) to bind as cnf."),
+        click.option(
+            "--classification", "classification_path", type=click.Path(dir_okay=False), help=CLASSIFICATION_HELP
+        ),
         click.option("--envelope", is_flag=True, help="With --format jwt: an EnvelopedVerifiableCredential."),
         click.option("--suite", type=click.Choice(sorted(SUITES)), help="Default: follows the key type."),
         click.option("--created", type=INSTANT, help="The proof's created time (default: now)."),
@@ -101,9 +105,36 @@ def _refuse_invalid(report: ValidationReport, path: str) -> None:
         _fail(f"{path} is not a valid {report.kind} record ({len(report.errors)} error(s)); nothing was signed")
 
 
-def _sign_and_emit(unsigned: dict[str, Any], signer: Any, what: str, out: str | None, **options: Any) -> None:
+def _sign_and_emit(
+    unsigned: dict[str, Any],
+    signer: Any,
+    what: str,
+    out: str | None,
+    *,
+    holder_key: str | None,
+    classification_path: str | None,
+    **options: Any,
+) -> None:
     """Secure a record's credential (with status entries when asked) and write it out."""
-    _emit(_sign(unsigned, signer, loader=ContextLoader(), **options), out, what)
+    if options["fmt"] != "sd-jwt":
+        if holder_key or classification_path:
+            raise click.UsageError("--holder-key and --classification go with --format sd-jwt")
+        _emit(_sign(unsigned, signer, loader=ContextLoader(), **options), out, what)
+        return
+    if options["envelope"] or options["suite"]:
+        raise click.UsageError("--envelope and --suite do not apply to --format sd-jwt")
+    from .cli_sdjwt import sign_sd_jwt
+
+    signed = sign_sd_jwt(
+        unsigned,
+        signer,
+        holder_key=holder_key,
+        classification_path=classification_path,
+        created=options["created"],
+        status=options["status"],
+        key_path=options["key_path"],
+    )
+    _emit(signed, out, what)
 
 
 @issue.command("passport")
@@ -127,6 +158,8 @@ def issue_passport(
     footprints: tuple[str, ...],
     key_path: str,
     fmt: str,
+    holder_key: str | None,
+    classification_path: str | None,
     envelope: bool,
     suite: str | None,
     created: datetime | None,
@@ -152,6 +185,8 @@ def issue_passport(
         envelope=envelope,
         status=status,
         key_path=key_path,
+        holder_key=holder_key,
+        classification_path=classification_path,
     )
 
 
@@ -164,6 +199,8 @@ def issue_footprint(
     source: str | None,
     key_path: str,
     fmt: str,
+    holder_key: str | None,
+    classification_path: str | None,
     envelope: bool,
     suite: str | None,
     created: datetime | None,
@@ -190,6 +227,8 @@ def issue_footprint(
         envelope=envelope,
         status=status,
         key_path=key_path,
+        holder_key=holder_key,
+        classification_path=classification_path,
     )
 
 

@@ -534,9 +534,10 @@ def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
 
 
 # The record commands (validate, issue passport|footprint, schema, qr) register themselves on the groups above.
-from . import cli_audit, cli_records, cli_serve, cli_status, cli_view  # noqa: E402,F401
+from . import cli_audit, cli_policy, cli_records, cli_serve, cli_status, cli_view  # noqa: E402,F401
 
 main.add_command(cli_view.view)
+main.add_command(cli_policy.policy)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -534,10 +534,11 @@ def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
 
 
 # The record commands (validate, issue passport|footprint, schema, qr) register themselves on the groups above.
-from . import cli_audit, cli_policy, cli_records, cli_serve, cli_status, cli_view  # noqa: E402,F401
+from . import cli_audit, cli_export, cli_policy, cli_records, cli_serve, cli_status, cli_view  # noqa: E402,F401
 
 main.add_command(cli_view.view)
 main.add_command(cli_policy.policy)
+main.add_command(cli_export.export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -141,3 +141,23 @@ def test_the_http_service_verifies_sd_jwt_vcs(issued):
     broken = SdJwt(token.jwt, (*token.disclosures, token.disclosures[0])).serialize()
     refused = client.post("/credentials/verify", json={"verifiableCredential": broken})
     assert refused.status_code == 422 and "sent twice" in refused.text
+
+
+def test_the_benchmark_smoke_mode_runs():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "sdjwt_bench.py"), "--smoke", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(report["time_ratios"]) == {
+        "issue sd-jwt / vc+jwt (time)",
+        "verify sd-jwt / vc+jwt (time)",
+        "verify EU presentation / vc+jwt (time)",
+    }
+    assert report["bytes"]["sd-jwt EU presentation"] < report["bytes"]["sd-jwt full"]

@@ -216,3 +216,17 @@ def test_footprints_issue_and_verify_too(world):
     assert result.verified, result.to_dict()
     pcf = result.document["credentialSubject"]["pcf"]
     assert "pcfExcludingBiogenicUptake" in pcf and "fossilGhgEmissions" not in pcf
+
+
+def test_the_policy_decides_the_format_and_whether_key_binding_is_required(world):
+    from bpvc.policy import parse_policy
+
+    no_sd_jwt = world["v"].replace(policy=Policy(formats=frozenset({"di", "vc+jwt"})))
+    result = no_sd_jwt.verify(world["full"], now=NOW)
+    assert result.check("proof").outcome == "failed" and "dc+sd-jwt format is not allowed" in result.problems[0].detail
+    strict = world["v"].replace(policy=parse_policy({"verification": {"require_key_binding": True}}))
+    unbound = present_credential(world["full"], tier="public", classification=world["table"])
+    assert strict.verify(unbound, now=NOW).check("key_binding").outcome == "failed"
+    assert world["v"].verify(unbound, now=NOW).check("key_binding").outcome == "skipped"
+    bound = _present(world, tier="public")
+    assert strict.verify(bound, now=NOW).check("key_binding").outcome == "passed"

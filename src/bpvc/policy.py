@@ -7,7 +7,8 @@ built in code. Example::
     clock_skew = 300                      # seconds, on every time comparison
     max_credential_age_days = 400         # refuse credentials issued longer ago than this
     require_status = true                 # a credential with credentialStatus must have its status read
-    formats = ["di", "vc+jwt"]            # also: "vcdm1.1-jwt", "legacy-ld"
+    formats = ["di", "vc+jwt"]            # also: "vcdm1.1-jwt", "legacy-ld", "dc+sd-jwt"
+    require_key_binding = true            # an SD-JWT VC must come with a key-binding JWT
     cryptosuites = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]
     algorithms = ["EdDSA", "ES256", "ES384"]
 
@@ -32,7 +33,7 @@ from urllib.parse import unquote
 
 from .errors import MalformedError
 
-FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld")
+FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld", "dc+sd-jwt")
 _BPNL = re.compile(r"BPNL[A-Za-z0-9]{12}")
 
 
@@ -67,6 +68,7 @@ class Policy:
     cryptosuites: frozenset[str] | None = None
     algorithms: frozenset[str] | None = None
     trusted_status_issuers: frozenset[str] = field(default_factory=frozenset)
+    require_key_binding: bool = False  # SD-JWT VC: always ask for a KB-JWT, not only with a challenge or domain
 
 
 def _did_web_host(did: str) -> str | None:
@@ -106,7 +108,15 @@ def parse_policy(data: dict[str, Any]) -> Policy:
     section = data.get("verification", {})
     if not isinstance(section, dict):
         raise MalformedError("policy: [verification] must be a table")
-    allowed = {"clock_skew", "max_credential_age_days", "require_status", "formats", "cryptosuites", "algorithms"}
+    allowed = {
+        "clock_skew",
+        "max_credential_age_days",
+        "require_status",
+        "require_key_binding",
+        "formats",
+        "cryptosuites",
+        "algorithms",
+    }
     unknown = set(section) - allowed
     if unknown:
         raise MalformedError(f"policy: unknown [verification] key(s) {', '.join(sorted(unknown))}")
@@ -121,10 +131,11 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         if isinstance(age, bool) or not isinstance(age, (int, float)) or age <= 0:
             raise MalformedError("policy: max_credential_age_days must be a positive number")
         kwargs["max_credential_age_days"] = float(age)
-    if "require_status" in section:
-        if not isinstance(section["require_status"], bool):
-            raise MalformedError("policy: require_status must be true or false")
-        kwargs["require_status"] = section["require_status"]
+    for flag in ("require_status", "require_key_binding"):
+        if flag in section:
+            if not isinstance(section[flag], bool):
+                raise MalformedError(f"policy: {flag} must be true or false")
+            kwargs[flag] = section[flag]
     if "formats" in section:
         formats = _strings(section["formats"], "formats")
         if formats - set(FORMATS):

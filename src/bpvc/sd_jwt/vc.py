@@ -182,8 +182,8 @@ def verify_with(
 ) -> VerificationResult:
     """Every check of an SD-JWT VC, by the Verifier's policy; the result lists the disclosed claims.
 
-    Key binding is required when the caller names a challenge (``nonce``) or domain (``aud``);
-    a KB-JWT that is present is always checked.
+    Key binding is required when the caller names a challenge (``nonce``) or domain (``aud``), or
+    the policy says ``require_key_binding``; a KB-JWT that is present is always checked.
     """
     try:
         sd_jwt = SdJwt.parse(text)
@@ -219,7 +219,7 @@ def verify_with(
         outcome = ProofOutcome(-1, decoded.header, None, (err,), True, ())
     except BpvcError as err:
         outcome = ProofOutcome(-1, decoded.header, None, (err,), False, ())
-    checks.append(verifier._proof_check([outcome]))
+    checks.append(verifier._proof_check([outcome], "dc+sd-jwt"))
     checks.append(verifier._key_ownership([outcome], iss, "assertionMethod", "issuer"))
     checks.append(_key_binding(verifier, sd_jwt, claims, unpacked.hash_alg, now, challenge, domain))
     checks.append(verifier._validity(credential, now, {}))
@@ -245,7 +245,7 @@ def _key_binding(
     challenge: str | None,
     domain: str | list[str] | None,
 ) -> Check:
-    required = challenge is not None or domain is not None
+    required = challenge is not None or domain is not None or verifier.policy.require_key_binding
     if not sd_jwt.kb_jwt and not required:
         detail = "no key-binding JWT, and none was asked for (pass a challenge/domain to require one)"
         return Check("key_binding", Outcome.SKIPPED, detail=detail)

@@ -124,9 +124,12 @@ def test_footprint_sd_jwt(tmp_path):
 
 def test_the_http_service_verifies_sd_jwt_vcs(issued):
     pytest.importorskip("httpx")
+    import warnings
     from datetime import UTC, datetime
 
-    from starlette.testclient import TestClient
+    with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its test client; httpx still works
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
 
     from bpvc.server import ServerConfig, create_app
     from bpvc.verifier import Verifier

@@ -329,22 +329,57 @@ def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
 
 @main.command()
 @click.argument("credentials", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--key", "key_path", required=True, help="The holder's key directory or private JWK file.")
-@click.option("--challenge", required=True, help="The verifier's challenge (nonce).")
-@click.option("--domain", required=True, help="The verifier's domain (audience).")
+@click.option("--key", "--holder-key", "key_path", help="The holder's key directory or private JWK file.")
+@click.option("--challenge", "--nonce", "challenge", help="The verifier's challenge (nonce).")
+@click.option("--domain", "--aud", "domain", help="The verifier's domain (audience).")
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
+@click.option("--disclose", multiple=True, help="SD-JWT: a record path to disclose (repeatable).")
+@click.option(
+    "--tier",
+    type=click.Choice(["public", "legitimate-interest", "authorities"]),
+    help="SD-JWT: disclose what this Annex XIII audience may see.",
+)
+@click.option("--export-to", help="SD-JWT with --tier: the recipient's jurisdiction; apply the export actions.")
+@click.option("--classification", "classification_path", type=click.Path(dir_okay=False), help="SD-JWT: own file.")
+@click.option("--iat", type=INSTANT, help="SD-JWT: the key-binding JWT's time (default: now).")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 def present(
     credentials: tuple[str, ...],
-    key_path: str,
-    challenge: str,
-    domain: str,
+    key_path: str | None,
+    challenge: str | None,
+    domain: str | None,
     fmt: str,
     contexts: tuple[Any, ...],
+    disclose: tuple[str, ...],
+    tier: str | None,
+    export_to: str | None,
+    classification_path: str | None,
+    iat: datetime | None,
     out: str | None,
 ) -> None:
-    """Wrap credentials (JSON or vc+jwt files) in a presentation signed by the holder."""
+    """Wrap credentials (JSON or vc+jwt files) in a presentation signed by the holder; or present an SD-JWT VC."""
+    from .cli_sdjwt import present_sd_jwt, read_sd_jwt
+
+    sd_jwt = read_sd_jwt(credentials[0]) if len(credentials) == 1 else None
+    if sd_jwt is not None:
+        text = present_sd_jwt(
+            sd_jwt,
+            disclose=disclose,
+            tier=tier,
+            export_to=export_to,
+            holder_key=key_path,
+            audience=domain,
+            nonce=challenge,
+            iat=iat,
+            classification_path=classification_path,
+        )
+        _emit(text, out, f"presented {credentials[0]}")
+        return
+    if disclose or tier or export_to or classification_path or iat:
+        raise click.UsageError("--disclose, --tier, --export-to, --classification and --iat are for an SD-JWT VC")
+    if not (key_path and challenge and domain):
+        raise click.UsageError("a presentation needs --key, --challenge and --domain")
     items: list[dict[str, Any] | str] = []
     for path in credentials:
         try:
@@ -465,6 +500,8 @@ def _print_result(result: VerificationResult, indent: str = "") -> None:
         click.echo(line)
         for reason in reasons[1:]:
             click.echo(f"{indent}{' ' * width}  {' ' * len(check.outcome.value)}  {reason}")
+    if result.disclosed is not None:
+        click.echo(f"{indent}disclosed  {', '.join(result.disclosed) or 'nothing selectively disclosable'}")
     for i, cred in enumerate(result.credentials):
         click.echo(f"{indent}credential {i}:")
         _print_result(cred, indent + "  ")
@@ -497,9 +534,12 @@ def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
 
 
 # The record commands (validate, issue passport|footprint, schema, qr) register themselves on the groups above.
-from . import cli_audit, cli_records, cli_serve, cli_status  # noqa: E402,F401
+from . import cli_audit, cli_export, cli_policy, cli_records, cli_serve, cli_status, cli_view  # noqa: E402,F401
 from .cli_cf import cf  # noqa: E402
 
+main.add_command(cli_view.view)
+main.add_command(cli_policy.policy)
+main.add_command(cli_export.export)
 main.add_command(cf)
 
 if __name__ == "__main__":  # pragma: no cover

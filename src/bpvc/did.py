@@ -8,6 +8,7 @@ authorise it, so the verifier can bind the key to the issuer and the proof purpo
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,15 +66,28 @@ def did_web_document(did: str, methods: list[dict[str, Any]], *, active: list[st
     }
 
 
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
+_SEGMENT_FORBIDDEN = re.compile(r"[/\\?#@%\s]")
+
+
 def did_web_url(did: str) -> str:
-    """The https URL of a did:web DID document (did:web method spec §3.2)."""
+    """The https URL of a did:web DID document (did:web method spec §3.2).
+
+    The host (with an optional ``%3A``-encoded port) must be a plain DNS name, and each path segment
+    a plain name once percent-decoded: ``.``/``..`` segments, and segments that decode to ``/``, ``?``,
+    ``#`` or ``%``, would make the URL point outside the DID's own path, so they are refused.
+    """
     parts = did.split(":")
     if len(parts) < 3 or parts[:2] != ["did", "web"] or not parts[2]:
         raise MalformedError(f"{did!r} is not a did:web DID")
     host = urllib.parse.unquote(parts[2])
-    if "/" in host or "@" in host:
-        raise MalformedError(f"{did!r} has an invalid host")
-    path = "/".join(urllib.parse.unquote(p) for p in parts[3:])
+    if not _HOST.match(host) or ".." in host:
+        raise MalformedError(f"{did!r} has an invalid host {host!r}")
+    segments = [urllib.parse.unquote(p) for p in parts[3:]]
+    for segment in segments:
+        if not segment or segment in (".", "..") or _SEGMENT_FORBIDDEN.search(segment):
+            raise MalformedError(f"{did!r} has an invalid path segment {segment!r}")
+    path = "/".join(segments)
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from . import multibase
+from . import multibase, strict_json
 from .errors import KeyFileError, MalformedError, SignatureError
 from .files import write_atomic
 
@@ -82,6 +82,8 @@ class PublicKey:
             self.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(digest))
         except InvalidSignature:
             raise SignatureError("signature does not match the data and key") from None
+        except (ValueError, UnsupportedAlgorithm) as err:
+            raise SignatureError(f"signature cannot be checked with this key: {err}") from None
 
     def raw(self) -> bytes:
         """Raw public key bytes as Multikey carries them (EC keys compressed)."""
@@ -112,7 +114,7 @@ class PublicKey:
                 return cls(key_type, ed25519.Ed25519PublicKey.from_public_bytes(raw))
             curve = _EC[key_type][2]
             return cls(key_type, ec.EllipticCurvePublicKey.from_encoded_point(curve, raw))
-        except ValueError as err:
+        except (ValueError, UnsupportedAlgorithm) as err:
             raise MalformedError(f"invalid {key_type} public key: {err}") from err
 
     @classmethod
@@ -127,7 +129,7 @@ class PublicKey:
             x = int.from_bytes(_b64(jwk, "x"), "big")
             y = int.from_bytes(_b64(jwk, "y"), "big")
             return cls(key_type, ec.EllipticCurvePublicNumbers(x, y, curve).public_key())
-        except ValueError as err:
+        except (ValueError, UnsupportedAlgorithm) as err:
             raise MalformedError(f"invalid {key_type} JWK: {err}") from err
 
 
@@ -263,7 +265,7 @@ def encrypt_jwk(jwk: dict[str, str], passphrase: str) -> str:
 def decrypt_jwk(jwe: str, passphrase: str) -> dict[str, object]:
     try:
         protected, wrapped, iv, ciphertext, tag = jwe.strip().split(".")
-        header = json.loads(multibase.b64url_decode(protected))
+        header = strict_json.loads(multibase.b64url_decode(protected), max_bytes=8192)
     except (ValueError, MalformedError) as err:
         raise KeyFileError("encrypted key is not a compact JWE") from err
     if header.get("alg") != _PBES2_ALG or header.get("enc") != "A256GCM":
@@ -283,7 +285,10 @@ def decrypt_jwk(jwe: str, passphrase: str) -> dict[str, object]:
         raise KeyFileError("wrong passphrase or corrupted encrypted key") from None
     except Exception as err:  # cryptography raises InvalidTag, which is not a ValueError
         raise KeyFileError("wrong passphrase or corrupted encrypted key") from err
-    result = json.loads(plain)
+    try:
+        result = strict_json.loads(plain)
+    except ValueError:
+        raise KeyFileError("encrypted key does not hold a JWK") from None
     if not isinstance(result, dict):
         raise KeyFileError("encrypted key does not hold a JWK")
     return result
@@ -326,9 +331,9 @@ def load_key(path: str | os.PathLike[str], *, passphrase: str | None = None) -> 
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            jwk = json.loads(stripped)
-        except json.JSONDecodeError as err:
-            raise KeyFileError(f"{path}: not valid JSON: {err.msg} at line {err.lineno}") from None
+            jwk = strict_json.loads(stripped)
+        except ValueError as err:
+            raise KeyFileError(f"{path}: {strict_json.describe(err)}") from None
     elif stripped.count(".") == 4:
         if passphrase is None:
             raise KeyFileError(f"{path}: key is encrypted; a passphrase is required (BPVC_PASSPHRASE)")

@@ -61,12 +61,12 @@ from .errors import (
     MALFORMED_VALUE_ERROR,
     PARSING_ERROR,
     BpvcError,
-    ChallengeError,
     MalformedError,
 )
 from .issuer import InvalidDocumentError, issue_credential, issue_credential_jwt
 from .keys import Signer
-from .result import Check, Outcome, Problem, VerificationResult
+from .result import Outcome, Problem, VerificationResult
+from .sd_jwt.compact import looks_like_sd_jwt
 from .suites import SUITES
 from .verifier import Verifier
 
@@ -301,9 +301,9 @@ def _securable(value: Any, member: str) -> dict[str, Any] | str:
     """A credential or presentation member: a JSON object, or a compact JWS string."""
     if isinstance(value, dict):
         return value
-    if isinstance(value, str) and jose.looks_like_jws(value):
+    if isinstance(value, str) and (jose.looks_like_jws(value) or looks_like_sd_jwt(value)):
         return value.strip()
-    raise _bad_request(f"{member} must be a JSON object or a compact JWS", json_path=f"$.{member}")
+    raise _bad_request(f"{member} must be a JSON object, a compact JWS or an SD-JWT", json_path=f"$.{member}")
 
 
 def _is_presentation(document: dict[str, Any]) -> bool:
@@ -350,16 +350,6 @@ def _verification_response(result: VerificationResult, options: _VerifyOptions, 
         "indeterminate": result.indeterminate,
     }
     return _json_response({**problem, **body}, 422, media_type=PROBLEM_MEDIA_TYPE)
-
-
-def _unanswered_challenge(result: VerificationResult) -> VerificationResult:
-    """A challenge was asked for but the presentation has no proof that could answer it."""
-    proof = result.check("proof")
-    if proof is None or proof.outcome is not Outcome.SKIPPED:
-        return result
-    error = ChallengeError("the presentation has no proof, so it does not answer the challenge", json_path="$.proof")
-    check = Check("binding", Outcome.FAILED, (Problem.from_error(error),))
-    return replace(result, checks=(*result.checks, check))
 
 
 # -- the service -----------------------------------------------------------------------------------
@@ -491,8 +481,6 @@ class _Service:
             raise _bad_request(
                 f"{member} is not a presentation; POST credentials to /credentials/verify", json_path=f"$.{member}"
             )
-        if options.challenge is not None:
-            result = _unanswered_challenge(result)
         return _verification_response(result, options, member, "presentation")
 
     def _verify(

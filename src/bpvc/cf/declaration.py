@@ -53,8 +53,8 @@ class DeclarationError(BpvcError):
 
 
 def context_file() -> str:
-    """The bundled JSON-LD context of the declaration credential."""
-    return str(resources.files("bpvc") / "data" / "cf-contexts" / "cf-declaration-1.0.0.jsonld")
+    """The bundled JSON-LD context of the declaration credential (every ContextLoader serves it too)."""
+    return str(resources.files("bpvc") / "data" / "contexts" / "cf-declaration-1.0.0.jsonld")
 
 
 def contexts() -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 from bpvc import keystore
 from bpvc.contexts import CREDENTIALS_V2
 from bpvc.data_integrity import add_proof
-from bpvc.errors import MalformedError, ProofError
+from bpvc.errors import DataLossError, MalformedError, ProofError
 from bpvc.issuer import default_loader, issue_credential
 from bpvc.keys import KeyPair
 from bpvc.result import Outcome
@@ -126,16 +126,29 @@ def test_contexts_appended_after_signing_verify_as_the_spec_says(example_credent
     """Verify Proof step 4: the document is hashed with the proof's @context, so contexts appended later
     (as a second suite in a proof set may need) leave the proof intact; the contexts check still judges them."""
     key = _did_key("ed25519")
-    doc = dict(example_credential, issuer=key.controller)
-    signed = issue_credential(dict(doc, **{"@context": [CREDENTIALS_V2]}), key, cryptosuite="eddsa-jcs-2022")
-    appended = dict(signed, **{"@context": doc["@context"]})
+    minimal = {
+        "@context": [CREDENTIALS_V2],
+        "type": ["VerifiableCredential"],
+        "issuer": key.controller,
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    signed = issue_credential(minimal, key, cryptosuite="eddsa-jcs-2022")
+    appended = dict(signed, **{"@context": example_credential["@context"]})
     result = Verifier().verify(appended, now=NOW)
     assert result.verified, result.to_dict()
     # an appended context that safe mode refuses (it redefines a protected term) fails the contexts check
-    appended["@context"] = [CREDENTIALS_V2, {"issuer": "https://attacker.example/issuer"}]
+    appended["@context"] = [CREDENTIALS_V2, {"name": "https://attacker.example/name"}]
     result = Verifier().verify(appended, now=NOW)
     assert result.check("proof").outcome is Outcome.PASSED
     assert result.check("contexts").outcome is Outcome.FAILED
+
+
+def test_jcs_issue_still_refuses_what_json_ld_would_drop(example_credential):
+    """JCS signs JSON, but the credential must still mean what it says: safe mode runs at issue, as for RDFC."""
+    key = _did_key("ed25519")
+    doc = dict(example_credential, issuer=key.controller, **{"@context": [CREDENTIALS_V2]})
+    with pytest.raises(DataLossError, match="ratedCapacity"):
+        add_proof(doc, key, loader=default_loader(), cryptosuite="eddsa-jcs-2022", created=CREATED)
 
 
 def test_a_proof_without_context_is_hashed_as_it_is(example_credential):

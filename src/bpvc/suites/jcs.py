@@ -13,8 +13,10 @@ from typing import Any
 
 import rfc8785
 
+from ..canonicalize import to_dataset
 from ..contexts import ContextLoader
 from ..errors import MalformedError, ProofError
+from ..keys import Signer
 from .base import Cryptosuite
 
 
@@ -40,6 +42,14 @@ class JcsCryptosuite(Cryptosuite):
         if "@context" in document:
             return {**options, "@context": document["@context"]}
         return options
+
+    def create_proof_value(
+        self, document: dict[str, Any], proof: dict[str, Any], signer: Signer, key_type: str, loader: ContextLoader
+    ) -> str:
+        # JCS signs the JSON, but the credential is still JSON-LD: refuse what safe mode would drop, as
+        # RDFC does while canonicalizing (the verifier's contexts check holds every credential to it).
+        to_dataset(document, loader)
+        return super().create_proof_value(document, proof, signer, key_type, loader)
 
     def proof_configuration(self, proof: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
         """The proof options without proofValue, as they are: nothing is added (Proof Configuration §3.3.5)."""

@@ -12,6 +12,7 @@ built in code. Example::
     require_key_binding = true            # an SD-JWT VC must come with a key-binding JWT
     cryptosuites = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]
     algorithms = ["EdDSA", "ES256", "ES384"]
+    key_ownership = "check"               # "skip": proof only, the signer need not be the issuer (test vectors)
 
     [[trusted_issuers]]
     did = "did:web:battery-maker.example"
@@ -35,6 +36,8 @@ from urllib.parse import unquote
 from .errors import MalformedError
 
 FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld", "dc+sd-jwt")
+# "check": the key that made a proof must be controlled by the issuer (holder); "skip": proof only.
+KEY_OWNERSHIP = ("check", "skip")
 _BPNL = re.compile(r"BPNL[A-Za-z0-9]{12}")
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
 
@@ -72,6 +75,7 @@ class Policy:
     algorithms: frozenset[str] | None = None
     trusted_status_issuers: frozenset[str] = field(default_factory=frozenset)
     require_key_binding: bool = False  # SD-JWT VC: always ask for a KB-JWT, not only with a challenge or domain
+    key_ownership: str = "check"
 
 
 def _did_web_host(did: str) -> str | None:
@@ -122,6 +126,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         "formats",
         "cryptosuites",
         "algorithms",
+        "key_ownership",
     }
     unknown = set(section) - allowed
     if unknown:
@@ -154,6 +159,10 @@ def parse_policy(data: dict[str, Any]) -> Policy:
     for name in ("cryptosuites", "algorithms"):
         if name in section:
             kwargs[name] = _strings(section[name], name)
+    if "key_ownership" in section:
+        if section["key_ownership"] not in KEY_OWNERSHIP:
+            raise MalformedError('policy: key_ownership must be "check" or "skip"')
+        kwargs["key_ownership"] = section["key_ownership"]
     if "trusted_issuers" in data:
         kwargs["trusted_issuers"] = tuple(_issuer(entry, i) for i, entry in enumerate(data["trusted_issuers"]))
     if "trusted_status_issuers" in data:

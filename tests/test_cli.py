@@ -14,6 +14,7 @@ EXAMPLE = str(ROOT / "examples" / "battery-credential.json")
 KEYS = str(ROOT / "keys.example")
 DID_DOC = str(ROOT / "keys.example" / "did.json")
 NOW = "2027-03-01T00:00:00Z"
+CREATED = "2027-02-01T00:00:00Z"  # every credential a test verifies is signed at a fixed time, never "now"
 
 
 def run(*args, env=None):
@@ -23,7 +24,7 @@ def run(*args, env=None):
 @pytest.fixture
 def signed(tmp_path):
     out = tmp_path / "vc.json"
-    result = run("issue", "credential", EXAMPLE, "--key", KEYS, "-o", out)
+    result = run("issue", "credential", EXAMPLE, "--key", KEYS, "-o", out, "--created", CREATED)
     assert result.exit_code == 0, result.output
     return out
 
@@ -179,11 +180,29 @@ def test_context_option_with_pin(tmp_path):
 
 def test_issue_jwt_and_envelope_and_verify(tmp_path):
     jwt_out, env_out = tmp_path / "vc.jwt", tmp_path / "vc.env.json"
-    assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", jwt_out).exit_code == 0
+    assert (
+        run(
+            "issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", jwt_out, "--created", CREATED
+        ).exit_code
+        == 0
+    )
     assert jwt_out.read_text().startswith("ey") and jwt_out.read_text().count(".") == 2
     assert run("verify", jwt_out, "--did-doc", DID_DOC, "--now", NOW).exit_code == 0
     assert (
-        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "--envelope", "-o", env_out).exit_code
+        run(
+            "issue",
+            "credential",
+            EXAMPLE,
+            "--key",
+            KEYS,
+            "--format",
+            "jwt",
+            "--envelope",
+            "-o",
+            env_out,
+            "--created",
+            CREATED,
+        ).exit_code
         == 0
     )
     assert json.loads(env_out.read_text())["type"] == "EnvelopedVerifiableCredential"
@@ -198,7 +217,7 @@ def test_present_and_verify_with_challenge(tmp_path, signed, fmt):
     cred = signed
     if fmt == "jwt":
         cred = tmp_path / "vc.jwt"
-        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", cred)
+        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", cred, "--created", CREATED)
     vp = tmp_path / "vp"
     result = run(
         "present",
@@ -211,6 +230,8 @@ def test_present_and_verify_with_challenge(tmp_path, signed, fmt):
         "verifier.example",
         "--format",
         fmt,
+        "--created",
+        CREATED,
         "-o",
         vp,
     )
@@ -227,11 +248,11 @@ def test_rotate_and_retire_from_the_cli(tmp_path):
     keys = tmp_path / "k"
     run("keys", "generate", "--controller", "did:web:battery-maker.example", "--out", keys)
     old = tmp_path / "old.json"
-    run("issue", "credential", EXAMPLE, "--key", keys, "-o", old)
+    run("issue", "credential", EXAMPLE, "--key", keys, "-o", old, "--created", CREATED)
     rotated = run("keys", "rotate", keys)
     assert rotated.exit_code == 0 and "#key-2" in rotated.output
     new = tmp_path / "new.json"
-    run("issue", "credential", EXAMPLE, "--key", keys, "-o", new)
+    run("issue", "credential", EXAMPLE, "--key", keys, "-o", new, "--created", CREATED)
     for vc in (old, new):
         assert run("verify", vc, "--did-doc", keys / "did.json", "--now", NOW).exit_code == 0
     assert run("keys", "retire", keys, "key-1").exit_code == 0

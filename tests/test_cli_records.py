@@ -22,7 +22,7 @@ def run(*args):
 
 def test_quick_start_issues_the_example_passport_and_verifies_it(tmp_path):
     out = tmp_path / "passport.vc.json"
-    issued = run("issue", "passport", PASSPORT, "--key", KEYS, "-o", out)
+    issued = run("issue", "passport", PASSPORT, "--key", KEYS, "--created", "2027-02-01T00:00:00Z", "-o", out)
     assert issued.exit_code == 0, issued.output
     vc = json.loads(out.read_text())
     assert vc["type"] == ["VerifiableCredential", "BatteryPassportCredential"]

@@ -12,6 +12,7 @@ from bpvc.cli import main
 PASSPORT = str(ROOT / "examples" / "passport-6.1.0.json")
 BASE = "https://status.battery-maker.example/lists"
 NOW = "2026-12-01T00:00:00Z"
+CREATED = "2026-11-30T00:00:00Z"
 
 
 def run(*args):
@@ -32,6 +33,8 @@ def test_revocation_cycle(tmp_path):
         "revocation,suspension",
         "--status-base",
         BASE,
+        "--created",
+        CREATED,
         "-o",
         vc,
     )

@@ -310,7 +310,7 @@ def _sign(
     def secure(doc: dict[str, Any]) -> dict[str, Any] | str:
         if fmt == "jwt":
             return issue_credential_jwt(doc, signer, loader=loader, envelope=envelope)
-        return issue_credential(doc, signer, loader=loader, cryptosuite=suite, created=created or datetime.now(UTC))
+        return issue_credential(doc, signer, loader=loader, cryptosuite=suite, created=created or dates.now_instant())
 
     if status is None:
         return secure(document)
@@ -333,6 +333,7 @@ def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
 @click.option("--challenge", required=True, help="The verifier's challenge (nonce).")
 @click.option("--domain", required=True, help="The verifier's domain (audience).")
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
+@click.option("--created", type=INSTANT, help="The proof's created time (default: now).")
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 def present(
@@ -341,6 +342,7 @@ def present(
     challenge: str,
     domain: str,
     fmt: str,
+    created: datetime | None,
     contexts: tuple[Any, ...],
     out: str | None,
 ) -> None:
@@ -362,7 +364,7 @@ def present(
         challenge=challenge,
         domain=domain,
         format=fmt,
-        created=datetime.now(UTC),
+        created=created or dates.now_instant(),
         loader=ContextLoader(mapping, pins=pins),
     )
     _emit(vp, out, f"presented {len(items)} credential(s)")

@@ -7,7 +7,7 @@ import json
 import shlex
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,7 @@ def _digest(path: str) -> str:
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the JSON report here.")
 def audit(**params: Any) -> None:
     """Spot-check a batch (folder, .jsonl or .zip): exit 0 when it meets the acceptance criterion, 1 when not."""
-    started = datetime.now(UTC)
+    started = dates.now_instant()
     now = params["now"] or started
     config = runner.VerifierConfig(
         now=now,
@@ -173,7 +173,7 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
         plan=plan,
         items=[c.item for c in checked],
         started=dates.format_instant(started),
-        finished=dates.format_instant(datetime.now(UTC)),
+        finished=dates.format_instant(dates.now_instant()),
         tool_version=version("bpvc"),
     )
     write_atomic(params["report"], render_html(report))

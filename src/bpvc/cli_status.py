@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 
+from . import dates
 from .cli import INSTANT, _load_signer, main, registry_location
 from .issuer import issue_credential
 from .status.publish import DEFAULT_TTL_MS, publish
@@ -91,7 +92,7 @@ def publish_cmd(
 ) -> None:
     """Write each status list as a signed BitstringStatusListCredential at the path of its URL."""
     signer = _load_signer(key_path, None)
-    moment = now or datetime.now(UTC)
+    moment = now or dates.now_instant()
     with Registry(registry_location(registry, key_path)) as reg:
         written = publish(
             reg,

@@ -23,11 +23,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import model
+from .. import dates, model
 from ..errors import BpvcError, MalformedError
 from .bitstring import MIN_ENTRIES, Bitstring
 
@@ -76,7 +75,7 @@ class StatusList:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dates.now_instant().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- the index permutation --------------------------------------------------------------------------

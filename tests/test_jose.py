@@ -27,7 +27,7 @@ def fixture_verifier():
     ids = [m["id"] for m in methods]
     doc = {"id": ISSUER, "verificationMethod": methods, "assertionMethod": ids, "authentication": ids}
     contexts = {EXAMPLES_V2: str(need_reference("vectors", "contexts", "credentials-examples-v2.jsonld"))}
-    return Verifier(contexts=contexts, did_documents={ISSUER: doc}, require_status=False)
+    return Verifier(contexts=contexts, did_documents={ISSUER: doc}, check_status=False)
 
 
 def _fixture(name):

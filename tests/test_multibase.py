@@ -6,7 +6,8 @@ from bpvc.errors import MalformedError
 
 @pytest.mark.parametrize("data", [b"", b"\0", b"\0\0\x01", b"hello world", bytes(range(256))])
 def test_base58_round_trip_keeps_leading_zeros(data):
-    assert multibase.b58decode(multibase.b58encode(data)) == data
+    encoded = multibase.b58encode(data)
+    assert multibase.b58decode(encoded, max_chars=max(len(encoded), 1)) == data
 
 
 def test_leading_zero_bytes_become_ones():

@@ -80,7 +80,7 @@ def contexts():
 def test_credential_fixture(path, signer, contexts):
     _skip_if_missing(path)
     doc = _prepare(load(path), signer.controller, path.stem)
-    verifier = Verifier(contexts=contexts, require_status=False)
+    verifier = Verifier(contexts=contexts, check_status=False)
     moment = _moment_inside(doc)
     if path.stem.endswith("-ok"):
         signed = issue_credential(doc, signer, loader=verifier.loader, created=moment)
@@ -150,7 +150,7 @@ def test_presentation_fixture(path, signer, holder, contexts):
     """Each presentation is signed by the holder (authentication, challenge, domain) and verified in full."""
     _skip_if_missing(path)
     doc = _prepare_presentation(load(path), path.stem, signer, holder)
-    verifier = Verifier(contexts=contexts, require_status=False)
+    verifier = Verifier(contexts=contexts, check_status=False)
     from bpvc.data_integrity import add_proof
 
     try:

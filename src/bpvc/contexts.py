@@ -23,6 +23,7 @@ from pyld.context_resolver import ContextResolver
 from pyld.documentloader.frozen import BUNDLED_CONTEXTS
 from pyld.resolved_context import ResolvedContext
 
+from . import strict_json
 from .errors import ContextError
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -200,6 +201,17 @@ class ContextLoader:
     def __contains__(self, url: object) -> bool:
         return url in self._paths
 
+    def file_bytes(self, url: str) -> bytes | None:
+        """The bytes of the file a context is served from, when they are the authoritative ones.
+
+        None for an unknown or in-memory context, and for pyld's bundle, which holds re-serialized
+        copies whose bytes differ from the published files (their digests would not match).
+        """
+        entry = self._paths.get(url)
+        if entry is None or entry[0] is None or entry[1] == "pyld":
+            return None
+        return entry[0].read_bytes()
+
     def context_resolver(self) -> ContextResolver:
         """A fresh per-operation resolver backed by this loader's processed-context cache."""
         return _FrozenContextResolver(self._resolved, self)
@@ -215,9 +227,11 @@ class ContextLoader:
 
 def _parse(raw: bytes, url: str) -> dict[str, Any]:
     try:
-        doc = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ContextError(f"context file for {url} is not valid JSON: {err}", url=url) from None
+        doc = strict_json.loads(raw)
+    except ValueError as err:
+        raise ContextError(
+            f"context file for {url} is not acceptable JSON: {strict_json.describe(err)}", url=url
+        ) from None
     if not isinstance(doc, dict) or "@context" not in doc:
         raise ContextError(f"context file for {url} has no top-level @context", url=url)
     return doc

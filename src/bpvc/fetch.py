@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import json
 import socket
 import ssl
 import threading
@@ -22,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from . import strict_json
 from .errors import FetchError
 
 DEFAULT_TIMEOUT = 10.0
@@ -77,12 +77,24 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 
 class HttpsTransport:
-    """The real transport: one https GET over a pinned connection, with a byte cap."""
+    """The real transport: one https GET over a pinned connection, with a byte cap.
+
+    ``timeout`` bounds the whole exchange, not each read: a server that trickles one byte at a
+    time would otherwise hold the caller for as long as it likes. At the deadline a timer shuts
+    the socket down, which ends any read in progress.
+    """
 
     def get(self, url: str, address: str, *, timeout: float, max_bytes: int) -> Response:
         parts = urllib.parse.urlsplit(url)
         conn = _PinnedHTTPSConnection(parts.hostname or "", parts.port or 443, address, timeout)
+        expired = threading.Event()
+        timer: threading.Timer | None = None
         try:
+            conn.connect()
+            sock = conn.sock
+            timer = threading.Timer(timeout, _cut, (sock, expired))
+            timer.daemon = True
+            timer.start()
             path = parts.path or "/"
             if parts.query:
                 path += "?" + parts.query
@@ -90,12 +102,33 @@ class HttpsTransport:
                 "GET", path, headers={"Accept": "application/json, application/ld+json", "Accept-Encoding": "gzip"}
             )
             resp = conn.getresponse()
-            body = resp.read(max_bytes + 1)
-            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, body)
-        except (OSError, http.client.HTTPException) as err:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes:
+                chunk = resp.read1(min(65536, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            if expired.is_set():
+                raise FetchError(f"GET {url} took longer than {timeout:g} s; refused", url=url)
+            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, b"".join(chunks))
+        except (OSError, http.client.HTTPException, ValueError) as err:
+            if expired.is_set():
+                raise FetchError(f"GET {url} took longer than {timeout:g} s; refused", url=url) from None
             raise FetchError(f"GET {url} failed: {err}", url=url) from None
         finally:
+            if timer is not None:
+                timer.cancel()
             conn.close()
+
+
+def _cut(sock: Any, expired: threading.Event) -> None:
+    expired.set()
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def gunzip_capped(data: bytes, max_bytes: int) -> bytes:
@@ -146,19 +179,23 @@ class Fetcher:
     def fetch_json(self, url: str) -> Any:
         body = self.fetch(url)
         try:
-            return json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise FetchError(f"{url} did not return JSON: {err}", url=url) from None
+            return strict_json.loads(body, max_bytes=self.max_bytes)
+        except ValueError as err:
+            raise FetchError(f"{url} did not return acceptable JSON: {strict_json.describe(err)}", url=url) from None
 
     def _fetch_uncached(self, url: str) -> bytes:
+        deadline = self._clock() + self.timeout  # one budget for the whole fetch, redirects included
         for _ in range(MAX_REDIRECTS + 1):
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise FetchError(f"fetching {url} took longer than {self.timeout:g} s; refused", url=url)
             parts = urllib.parse.urlsplit(url)
             if parts.scheme != "https" or not parts.hostname:
                 raise FetchError(f"only https URLs are fetched; refused {url!r}", url=url)
             if parts.username or parts.password:
                 raise FetchError(f"URLs with credentials are refused: {url!r}", url=url)
             address = self._resolve(parts.hostname, parts.port or 443)
-            resp = self._transport.get(url, address, timeout=self.timeout, max_bytes=self.max_bytes)
+            resp = self._transport.get(url, address, timeout=remaining, max_bytes=self.max_bytes)
             if resp.status in (301, 302, 303, 307, 308):
                 location = resp.headers.get("location")
                 if not location:

@@ -6,14 +6,15 @@ here, before any signature exists.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from . import jose, model
+from . import jose, model, strict_json
 from .canonicalize import canonicalize
 from .contexts import ContextLoader, default_loader
 from .data_integrity import add_proof
-from .errors import BpvcError
+from .errors import BpvcError, MalformedError
 from .keys import Signer
 
 
@@ -31,6 +32,15 @@ class InvalidDocumentError(BpvcError):
         self.problems = problems
 
 
+def _problems(document: dict[str, Any]) -> list[BpvcError]:
+    """Data-model problems, after making sure the document is JSON a verifier will accept at all."""
+    try:
+        strict_json.loads(json.dumps(document, allow_nan=False, ensure_ascii=False))
+    except (ValueError, TypeError, RecursionError) as err:
+        return [MalformedError(f"the document is not JSON bpvc can sign: {err}", json_path="$")]
+    return model.check_credential(document)
+
+
 def issue_credential(
     document: dict[str, Any],
     signer: Signer,
@@ -42,7 +52,7 @@ def issue_credential(
     previous_proof: str | list[str] | None = None,
 ) -> dict[str, Any]:
     """Return ``document`` with a Data Integrity proof (``assertionMethod``) by ``signer``."""
-    problems = model.check_credential(document)
+    problems = _problems(document)
     if problems:
         raise InvalidDocumentError(problems)
     return add_proof(
@@ -65,7 +75,7 @@ def issue_credential_jwt(
     envelope: bool = False,
 ) -> str | dict[str, Any]:
     """Secure ``document`` as a ``vc+jwt``; with ``envelope`` wrap it as an EnvelopedVerifiableCredential."""
-    problems = model.check_credential(document)
+    problems = _problems(document)
     if problems:
         raise InvalidDocumentError(problems)
     canonicalize(document, loader=loader or default_loader())  # safe mode: refuse what would be dropped

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -16,7 +17,8 @@ from urllib.parse import unquote
 import jwt
 from jwt.exceptions import InvalidSignatureError, InvalidTokenError
 
-from . import model, multibase
+from . import model, multibase, strict_json
+from .contexts import CREDENTIALS_V2
 from .did import Resolver, VerificationMethod, method_from_document
 from .errors import (
     BpvcError,
@@ -33,6 +35,8 @@ from .keys import PublicKey, Signer
 JOSE_ALGORITHMS = {"EdDSA": "ed25519", "Ed25519": "ed25519", "ES256": "p256", "ES384": "p384", "ES256K": "secp256k1"}
 DEFAULT_ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256", "ES384"})
 LEGACY_ALLOWED_ALGORITHMS = DEFAULT_ALLOWED_ALGORITHMS | {"ES256K"}
+MAX_HEADER_BYTES = 8 * 1024
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 ENVELOPE_PREFIXES = {"vc": "data:application/vc+jwt,", "vp": "data:application/vp+jwt,"}
 
 
@@ -57,11 +61,14 @@ def decode(token: str) -> DecodedJws:
     parts = token.split(".")
     if len(parts) != 3:
         raise ParsingError("not a compact JWS (expected three dot-separated parts)")
+    for name, part in zip(("header", "payload", "signature"), parts, strict=True):
+        if not _B64URL.match(part):
+            raise ParsingError(f"JWS {name} is not unpadded base64url (RFC 7515 §2)")
     try:
-        header = json.loads(multibase.b64url_decode(parts[0]))
-        payload = json.loads(multibase.b64url_decode(parts[1]))
+        header = strict_json.loads(multibase.b64url_decode(parts[0]), max_bytes=MAX_HEADER_BYTES)
+        payload = strict_json.loads(multibase.b64url_decode(parts[1]))
     except (MalformedError, ValueError) as err:
-        raise ParsingError(f"JWS header or payload is not base64url JSON: {err}") from None
+        raise ParsingError(f"JWS header or payload is not acceptable base64url JSON: {err}") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise ParsingError("JWS header and payload must be JSON objects")
     return DecodedJws(token, header, payload)
@@ -90,11 +97,40 @@ def envelope(token: str, media: str = "vc") -> dict[str, Any]:
     return {"@context": "https://www.w3.org/ns/credentials/v2", "id": ENVELOPE_PREFIXES[media] + token, "type": kind}
 
 
+ENVELOPE_TYPES = ("EnvelopedVerifiableCredential", "EnvelopedVerifiablePresentation")
+_ENVELOPE_MEMBERS = {"@context", "id", "type"}
+
+
+def is_envelope(document: dict[str, Any]) -> bool:
+    return any(t in ENVELOPE_TYPES for t in model.types_of(document))
+
+
+def check_envelope(document: dict[str, Any]) -> None:
+    """The wrapper itself (VCDM 2.0 §4.13): ``@context`` starting with the v2 context, and nothing but
+    ``@context``, ``id`` and ``type`` — any other member would ride along unsigned beside the token."""
+    ctx = document.get("@context")
+    first = ctx[0] if isinstance(ctx, list) and ctx else ctx
+    if first != CREDENTIALS_V2:
+        raise MalformedError(
+            f"an enveloped credential or presentation needs an @context starting with {CREDENTIALS_V2}",
+            json_path="$['@context']",
+        )
+    roles = [t for t in model.types_of(document) if t in model.ROLES]
+    if len(roles) != 1:
+        raise MalformedError(f"an envelope has exactly one role; its type names {', '.join(roles)}", json_path="$.type")
+    extra = sorted(set(document) - _ENVELOPE_MEMBERS)
+    if extra:
+        raise MalformedError(
+            f"an envelope carries only @context, id and type; {', '.join(extra)} would not be secured by the token",
+            json_path=f"$.{extra[0]}",
+        )
+
+
 def unwrap_envelope(document: dict[str, Any]) -> tuple[str, str] | None:
     """``(media, token)`` when ``document`` is an enveloped credential or presentation, else None."""
-    types = model.types_of(document)
-    if "EnvelopedVerifiableCredential" not in types and "EnvelopedVerifiablePresentation" not in types:
+    if not is_envelope(document):
         return None
+    check_envelope(document)
     ident = document.get("id")
     for media, prefix in ENVELOPE_PREFIXES.items():
         if isinstance(ident, str) and ident.startswith(prefix):
@@ -115,6 +151,14 @@ def holder_of(document: dict[str, Any]) -> str | None:
     return holder if isinstance(holder, str) else None
 
 
+def media_type(value: object) -> str | None:
+    """A ``typ``/``cty`` value as a media type without the optional ``application/`` prefix (RFC 7515 §4.1.9)."""
+    if not isinstance(value, str):
+        return None
+    lowered = value.lower()
+    return lowered[len("application/") :] if lowered.startswith("application/") else lowered
+
+
 def check_header(decoded: DecodedJws, media: str, allowed: frozenset[str]) -> None:
     """VC-JOSE-COSE §3: ``typ`` names the media type, ``cty`` (if present) the content, no ``vc``/``vp`` claims."""
     header, payload = decoded.header, decoded.payload
@@ -125,9 +169,9 @@ def check_header(decoded: DecodedJws, media: str, allowed: frozenset[str]) -> No
         raise ProofError(
             f"JWS alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})", json_path="$.header.alg"
         )
-    if header.get("typ") != f"{media}+jwt":
+    if media_type(header.get("typ")) != f"{media}+jwt":
         raise ProofError(f"JWS typ must be {media}+jwt, found {header.get('typ')!r}", json_path="$.header.typ")
-    if "cty" in header and header["cty"] != media:
+    if "cty" in header and media_type(header["cty"]) != media:
         raise ProofError(f"JWS cty must be {media!r}, found {header['cty']!r}", json_path="$.header.cty")
     if "crit" in header:
         raise ProofError(
@@ -149,7 +193,7 @@ def check_legacy_header(decoded: DecodedJws, allowed: frozenset[str]) -> None:
         raise ProofError(
             f"JWT alg {alg!r} is not allowed (allowed: {', '.join(sorted(allowed))})", json_path="$.header.alg"
         )
-    if decoded.header.get("typ", "JWT") != "JWT":
+    if media_type(decoded.header.get("typ", "JWT")) != "jwt":
         raise ProofError(
             f"a VCDM 1.1 JWT's typ must be JWT, found {decoded.header.get('typ')!r}", json_path="$.header.typ"
         )

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
-from . import multibase
+from . import multibase, strict_json
 from .errors import KeyFileError, MalformedError, SignatureError
 from .files import write_atomic
 
@@ -263,7 +263,7 @@ def encrypt_jwk(jwk: dict[str, str], passphrase: str) -> str:
 def decrypt_jwk(jwe: str, passphrase: str) -> dict[str, object]:
     try:
         protected, wrapped, iv, ciphertext, tag = jwe.strip().split(".")
-        header = json.loads(multibase.b64url_decode(protected))
+        header = strict_json.loads(multibase.b64url_decode(protected), max_bytes=8192)
     except (ValueError, MalformedError) as err:
         raise KeyFileError("encrypted key is not a compact JWE") from err
     if header.get("alg") != _PBES2_ALG or header.get("enc") != "A256GCM":
@@ -283,7 +283,10 @@ def decrypt_jwk(jwe: str, passphrase: str) -> dict[str, object]:
         raise KeyFileError("wrong passphrase or corrupted encrypted key") from None
     except Exception as err:  # cryptography raises InvalidTag, which is not a ValueError
         raise KeyFileError("wrong passphrase or corrupted encrypted key") from err
-    result = json.loads(plain)
+    try:
+        result = strict_json.loads(plain)
+    except ValueError:
+        raise KeyFileError("encrypted key does not hold a JWK") from None
     if not isinstance(result, dict):
         raise KeyFileError("encrypted key does not hold a JWK")
     return result
@@ -326,9 +329,9 @@ def load_key(path: str | os.PathLike[str], *, passphrase: str | None = None) -> 
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            jwk = json.loads(stripped)
-        except json.JSONDecodeError as err:
-            raise KeyFileError(f"{path}: not valid JSON: {err.msg} at line {err.lineno}") from None
+            jwk = strict_json.loads(stripped)
+        except ValueError as err:
+            raise KeyFileError(f"{path}: {strict_json.describe(err)}") from None
     elif stripped.count(".") == 4:
         if passphrase is None:
             raise KeyFileError(f"{path}: key is encrypted; a passphrase is required (BPVC_PASSPHRASE)")

@@ -16,6 +16,12 @@ from .errors import BpvcError, MalformedError, RangeValueError
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
 _TYPED_OBJECTS = ("credentialStatus", "credentialSchema", "evidence", "termsOfUse", "refreshService")
 _LANGUAGE_VALUE_KEYS = {"@value", "@language", "@direction"}
+ROLES = (
+    "VerifiableCredential",
+    "VerifiablePresentation",
+    "EnvelopedVerifiableCredential",
+    "EnvelopedVerifiablePresentation",
+)
 
 
 def is_url(value: object) -> bool:
@@ -90,6 +96,13 @@ def _check_type(document: dict[str, Any], required: str, problems: list[BpvcErro
         problems.append(MalformedError("type must be a string or a list of strings", json_path=f"{path}.type"))
     elif required not in items:
         problems.append(MalformedError(f"type must include {required}", json_path=f"{path}.type"))
+    else:
+        others = sorted(set(items) & set(ROLES) - {required})
+        if others:
+            # a document has one role: one typed both ways can pass as whichever the signer's key suits
+            problems.append(
+                MalformedError(f"type names both {required} and {', '.join(others)}", json_path=f"{path}.type")
+            )
 
 
 def _check_id(value: Any, path: str, problems: list[BpvcError]) -> None:
@@ -208,12 +221,19 @@ def _check_related(document: dict[str, Any], problems: list[BpvcError]) -> None:
     if "relatedResource" not in document:
         return
     value = document["relatedResource"]
+    seen: set[str] = set()
     for i, item in enumerate(value if isinstance(value, list) else [value]):
         path = f"$.relatedResource[{i}]" if isinstance(value, list) else "$.relatedResource"
         if not isinstance(item, dict):
             problems.append(MalformedError("relatedResource entries must be objects", json_path=path))
             continue
         _check_id(item.get("id"), f"{path}.id", problems)
+        if isinstance(item.get("id"), str):
+            if item["id"] in seen:  # §5.3: each id MUST be unique, so one resource has one digest
+                problems.append(
+                    MalformedError(f"relatedResource id {item['id']} appears twice", json_path=f"{path}.id")
+                )
+            seen.add(item["id"])
         if "digestSRI" not in item and "digestMultibase" not in item:
             problems.append(MalformedError("relatedResource needs digestSRI or digestMultibase", json_path=path))
 

@@ -11,6 +11,10 @@ import base64
 from .errors import MalformedError
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+# base58 decoding is quadratic in the length (one big-integer multiply per character), so it is bounded
+# before any work: the longest value a verifier meets is a P-384 signature (96 bytes, 132 characters).
+MAX_B58_CHARS = 256
+MULTIKEY_MAX_CHARS = 128
 _B58_INDEX = {c: i for i, c in enumerate(_B58)}
 
 
@@ -24,7 +28,10 @@ def b58encode(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(out))
 
 
-def b58decode(text: str) -> bytes:
+def b58decode(text: str, *, max_chars: int = MAX_B58_CHARS) -> bytes:
+    """Decode base58btc; text longer than ``max_chars`` is refused before any arithmetic."""
+    if len(text) > max_chars:
+        raise MalformedError(f"base58btc value of {len(text)} characters is longer than the limit of {max_chars}")
     n = 0
     for c in text:
         try:
@@ -58,12 +65,14 @@ def encode(data: bytes, base: str = "z") -> str:
     raise ValueError(f"unsupported multibase prefix {base!r}")
 
 
-def decode(text: object) -> bytes:
-    """Decode a multibase string; only ``z`` and ``u`` are accepted."""
+def decode(text: object, *, max_chars: int | None = None) -> bytes:
+    """Decode a multibase string; only ``z`` and ``u`` are accepted, at most ``max_chars`` long."""
     if not isinstance(text, str) or len(text) < 2:
         raise MalformedError("multibase value must be a non-empty string")
+    if max_chars is not None and len(text) > max_chars:
+        raise MalformedError(f"multibase value of {len(text)} characters is longer than the limit of {max_chars}")
     if text[0] == "z":
-        return b58decode(text[1:])
+        return b58decode(text[1:], max_chars=min(max_chars or MAX_B58_CHARS, MAX_B58_CHARS))
     if text[0] == "u":
         return b64url_decode(text[1:])
     raise MalformedError(f"unsupported multibase prefix {text[0]!r} (expected 'z' or 'u')")
@@ -91,7 +100,7 @@ def encode_multikey(key_type: str, key_bytes: bytes, *, secret: bool = False) ->
 
 def decode_multikey(text: object, *, secret: bool = False) -> tuple[str, bytes]:
     """Return ``(key_type, key_bytes)``; the header and length must match a known codec."""
-    raw = decode(text)
+    raw = decode(text, max_chars=MULTIKEY_MAX_CHARS)
     table = SECRET_CODECS if secret else PUBLIC_CODECS
     for key_type, (header, lengths) in table.items():
         if raw.startswith(header):

@@ -6,7 +6,8 @@ built in code. Example::
     [verification]
     clock_skew = 300                      # seconds, on every time comparison
     max_credential_age_days = 400         # refuse credentials issued longer ago than this
-    require_status = true                 # a credential with credentialStatus must have its status read
+    check_status = true                   # read the status of every credential that has credentialStatus
+    require_status = false                # true: a credential without credentialStatus fails the status check
     formats = ["di", "vc+jwt"]            # also: "vcdm1.1-jwt", "legacy-ld"
     cryptosuites = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]
     algorithms = ["EdDSA", "ES256", "ES384"]
@@ -34,6 +35,7 @@ from .errors import MalformedError
 
 FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld")
 _BPNL = re.compile(r"BPNL[A-Za-z0-9]{12}")
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ class Policy:
     trusted_issuers: tuple[TrustedIssuer, ...] | None = None
     clock_skew: float = 300.0
     max_credential_age_days: float | None = None
-    require_status: bool = True
+    check_status: bool = True
+    require_status: bool = False
     formats: frozenset[str] = frozenset(FORMATS)
     cryptosuites: frozenset[str] | None = None
     algorithms: frozenset[str] | None = None
@@ -70,9 +73,11 @@ class Policy:
 
 
 def _did_web_host(did: str) -> str | None:
+    """The host of a did:web, with its port if it names one (``example.com:8443``): another port is
+    another origin, so a rule for ``example.com`` does not cover it."""
     if not did.startswith("did:web:"):
         return None
-    return unquote(did.split(":")[2]).split(":")[0].lower()
+    return unquote(did.split(":")[2]).lower()
 
 
 def credential_bpnls(credential: dict[str, Any]) -> set[str]:
@@ -106,7 +111,15 @@ def parse_policy(data: dict[str, Any]) -> Policy:
     section = data.get("verification", {})
     if not isinstance(section, dict):
         raise MalformedError("policy: [verification] must be a table")
-    allowed = {"clock_skew", "max_credential_age_days", "require_status", "formats", "cryptosuites", "algorithms"}
+    allowed = {
+        "clock_skew",
+        "max_credential_age_days",
+        "check_status",
+        "require_status",
+        "formats",
+        "cryptosuites",
+        "algorithms",
+    }
     unknown = set(section) - allowed
     if unknown:
         raise MalformedError(f"policy: unknown [verification] key(s) {', '.join(sorted(unknown))}")
@@ -121,10 +134,13 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         if isinstance(age, bool) or not isinstance(age, (int, float)) or age <= 0:
             raise MalformedError("policy: max_credential_age_days must be a positive number")
         kwargs["max_credential_age_days"] = float(age)
-    if "require_status" in section:
-        if not isinstance(section["require_status"], bool):
-            raise MalformedError("policy: require_status must be true or false")
-        kwargs["require_status"] = section["require_status"]
+    for flag in ("check_status", "require_status"):
+        if flag in section:
+            if not isinstance(section[flag], bool):
+                raise MalformedError(f"policy: {flag} must be true or false")
+            kwargs[flag] = section[flag]
+    if kwargs.get("require_status") and kwargs.get("check_status") is False:
+        raise MalformedError("policy: require_status = true needs check_status = true (a status must be read)")
     if "formats" in section:
         formats = _strings(section["formats"], "formats")
         if formats - set(FORMATS):
@@ -160,8 +176,10 @@ def _issuer(entry: Any, index: int) -> TrustedIssuer:
     if did is not None and (not isinstance(did, str) or not did.startswith("did:")):
         raise MalformedError(f"{where}: did {did!r} is not a DID")
     host = entry.get("did_web_host")
-    if host is not None and (not isinstance(host, str) or "/" in host or ":" in host):
-        raise MalformedError(f"{where}: did_web_host must be a host name like supplier.example")
+    if host is not None and (not isinstance(host, str) or not _HOST.match(host)):
+        raise MalformedError(
+            f"{where}: did_web_host must be a host name like supplier.example (with :PORT for another port)"
+        )
     return TrustedIssuer(
         _strings(entry["types"], f"trusted_issuers[{index}].types"),
         did,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,7 +18,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource, Unresolvable
+from referencing.jsonschema import DRAFT202012 as _DRAFT
 
+from . import strict_json
 from .errors import BpvcError, MalformedError
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -35,6 +38,18 @@ class SchemaUnavailableError(BpvcError):
     """The schema is not bundled or supplied (it is never fetched)."""
 
     title = "Schema not available"
+
+
+class SchemaUnusableError(BpvcError):
+    """A schema bpvc holds cannot be applied (another draft, not a valid schema, a ``$ref`` it cannot
+    resolve offline): the schema check is undecided, never passed."""
+
+    title = "Schema cannot be applied"
+
+
+def _refuse_retrieval(uri: str) -> Resource[Any]:
+    """The registry's only retriever: a ``$ref`` to a schema bpvc does not hold is never fetched."""
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True)
@@ -62,7 +77,7 @@ def _bundled() -> dict[str, SchemaEntry]:
         for item in resources.files("bpvc.schemas").iterdir():
             if item.name.endswith(".schema.json"):
                 raw = item.read_bytes()
-                doc = json.loads(raw)
+                doc = strict_json.loads(raw)
                 entries[doc["$id"]] = SchemaEntry(doc["$id"], raw, doc)
         _BUNDLED = entries
     return _BUNDLED
@@ -75,8 +90,8 @@ class SchemaRegistry:
         self._entries = dict(_bundled())
         for url, path in (extra or {}).items():
             try:
-                raw = Path(path).read_bytes()
-                doc = json.loads(raw)
+                raw = strict_json.read_bounded(path)
+                doc = strict_json.loads(raw)
             except (OSError, ValueError) as err:
                 raise MalformedError(f"schema file for {url} cannot be read as JSON: {err}") from None
             if not isinstance(doc, dict):
@@ -85,6 +100,11 @@ class SchemaRegistry:
         self._validators: dict[str, Draft202012Validator] = {}
         self._lock = threading.Lock()
         self._shared = {k for k, v in self._entries.items() if _bundled().get(k) is v}
+        # $refs resolve among the schemas held here and nowhere else (jsonschema would otherwise urlopen them)
+        self._registry: Registry[Any] = Registry(retrieve=_refuse_retrieval).with_resources(  # type: ignore[call-arg]
+            (url, Resource.from_contents(entry.document, default_specification=_DRAFT))
+            for url, entry in self._entries.items()
+        )
 
     def __contains__(self, schema_id: object) -> bool:
         return schema_id in self._entries
@@ -107,14 +127,18 @@ class SchemaRegistry:
             return found
         entry = self.get(schema_id)
         if entry.document.get("$schema") != DRAFT_2020_12:
-            raise SchemaUnavailableError(
+            raise SchemaUnusableError(
                 f"schema {schema_id} declares {entry.document.get('$schema')!r}; only JSON Schema 2020-12 is processed"
             )
         try:
             Draft202012Validator.check_schema(entry.document)
         except SchemaError as err:
-            raise MalformedError(f"schema {schema_id} is not a valid JSON Schema: {err.message}") from None
-        built = Draft202012Validator(entry.document, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            raise SchemaUnusableError(f"schema {schema_id} is not a valid JSON Schema: {err.message}") from None
+        built = Draft202012Validator(
+            entry.document,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+            registry=self._registry,
+        )
         with lock:
             cache[schema_id] = built
         return built
@@ -122,7 +146,16 @@ class SchemaRegistry:
     def errors(self, instance: Any, schema_id: str, *, prefix: str = "$") -> list[MalformedError]:
         """Every schema violation as a MalformedError naming the JSON path."""
         out = []
-        for err in sorted(self.validator(schema_id).iter_errors(instance), key=lambda e: list(e.absolute_path)):
+        try:
+            found = sorted(self.validator(schema_id).iter_errors(instance), key=lambda e: list(e.absolute_path))
+        except Unresolvable as unresolvable:
+            ref = getattr(unresolvable, "ref", "?")
+            raise SchemaUnusableError(
+                f"schema {schema_id} refers to {ref}, which is not held offline (never fetched)"
+            ) from None
+        except RecursionError:
+            raise SchemaUnusableError(f"schema {schema_id} recurses too deeply to apply") from None
+        for err in found:
             path = prefix + err.json_path[1:]
             out.append(MalformedError(f"{_field(err.json_path)}: {err.message}", json_path=path))
         return out

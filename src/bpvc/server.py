@@ -61,12 +61,11 @@ from .errors import (
     MALFORMED_VALUE_ERROR,
     PARSING_ERROR,
     BpvcError,
-    ChallengeError,
     MalformedError,
 )
 from .issuer import InvalidDocumentError, issue_credential, issue_credential_jwt
 from .keys import Signer
-from .result import Check, Outcome, Problem, VerificationResult
+from .result import Outcome, Problem, VerificationResult
 from .suites import SUITES
 from .verifier import Verifier
 
@@ -352,16 +351,6 @@ def _verification_response(result: VerificationResult, options: _VerifyOptions, 
     return _json_response({**problem, **body}, 422, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def _unanswered_challenge(result: VerificationResult) -> VerificationResult:
-    """A challenge was asked for but the presentation has no proof that could answer it."""
-    proof = result.check("proof")
-    if proof is None or proof.outcome is not Outcome.SKIPPED:
-        return result
-    error = ChallengeError("the presentation has no proof, so it does not answer the challenge", json_path="$.proof")
-    check = Check("binding", Outcome.FAILED, (Problem.from_error(error),))
-    return replace(result, checks=(*result.checks, check))
-
-
 # -- the service -----------------------------------------------------------------------------------
 
 
@@ -491,8 +480,6 @@ class _Service:
             raise _bad_request(
                 f"{member} is not a presentation; POST credentials to /credentials/verify", json_path=f"$.{member}"
             )
-        if options.challenge is not None:
-            result = _unanswered_challenge(result)
         return _verification_response(result, options, member, "presentation")
 
     def _verify(

@@ -23,7 +23,9 @@ from typing import Any
 
 MAX_BYTES = 16 * 1024 * 1024  # the default size limit; callers with a tighter bound pass their own
 MAX_DEPTH = 64  # arrays and objects nested within each other; real credentials stay under 15
-MAX_INTEGER_DIGITS = 64  # no field in any credential model needs more; Python's limit is 4,300
+# Integers get the same range as other numbers, a double's (~1.8e308, 309 digits); longer ones cost quadratic
+# time to parse (Python's own limit is 4,300 digits) and no JSON peer reads them the same way.
+MAX_INTEGER_DIGITS = 309
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -56,8 +58,14 @@ def _finite(text: str) -> float:
 def _bounded_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INTEGER_DIGITS:
-        raise StrictJsonError(f"an integer of {digits} digits is too long (at most {MAX_INTEGER_DIGITS})")
-    return int(text)
+        raise StrictJsonError(f"an integer of {digits} digits is beyond the range of a double")
+    value = int(text)
+    if digits == MAX_INTEGER_DIGITS:
+        try:
+            float(value)
+        except OverflowError:
+            raise StrictJsonError(f"an integer of {digits} digits is beyond the range of a double") from None
+    return value
 
 
 def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:

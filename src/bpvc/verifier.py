@@ -13,13 +13,13 @@ including legacy Ed25519Signature2020 / JsonWebSignature2020), a compact JWS (``
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import dates, jose, model, strict_json
+from . import dates, jose, model, related_resources, strict_json
 from .canonicalize import DEFAULT_MAX_WORK, canonicalize
 from .contexts import ContextLoader
 from .data_integrity import ProofOutcome, proofs_of, verify_proofs
@@ -45,7 +45,7 @@ from .policy import Policy, credential_bpnls
 from .records import MODELS_BY_SCHEMA
 from .records import domain_findings as record_domain_findings
 from .result import Check, Outcome, Problem, VerificationResult
-from .schema import SchemaRegistry, SchemaUnavailableError
+from .schema import SchemaRegistry, SchemaUnavailableError, SchemaUnusableError
 from .status.checker import StatusChecker, outcome_problems
 from .suites import ALL_SUITES, DEFAULT_ALLOWED
 
@@ -60,9 +60,26 @@ def _failed(name: str, errors: list[BpvcError], outcome: Outcome = Outcome.FAILE
     return Check(name, outcome, tuple(Problem.from_error(e) for e in errors))
 
 
+_T = TypeVar("_T")
+
+
+def _guarded(name: str, run: Callable[[], _T], fallback: Callable[[Check], _T]) -> _T:
+    """Run one check; an unexpected error makes that check undecided and leaves the others' outcomes standing."""
+    try:
+        return run()
+    except Exception as err:  # noqa: BLE001 - a last guard per check: verification never raises for bad input
+        text = str(err)[:200]
+        problem = ProcessingError(f"the {name} check stopped on an unexpected error: {type(err).__name__}: {text}")
+        return fallback(_failed(name, [problem], Outcome.INDETERMINATE))
+
+
 def _parse_input(data: Any) -> dict[str, Any] | str:
     """A dict for JSON input, a string for a compact JWS."""
     if isinstance(data, Mapping):
+        try:  # a caller's dict gets the same bounds as text (depth, lone surrogates)
+            strict_json.check_value(data)
+        except strict_json.StrictJsonError as err:
+            raise ParsingError(f"input is not acceptable JSON: {err}") from None
         return dict(data)
     if isinstance(data, bytes):
         try:
@@ -80,6 +97,8 @@ def _parse_input(data: Any) -> dict[str, Any] | str:
             raise ParsingError(
                 f"input is neither JSON nor a compact JWS: {err.msg} at line {err.lineno} column {err.colno}"
             ) from None
+        except RecursionError:
+            raise ParsingError("input is nested too deeply") from None
         if not isinstance(parsed, dict):
             raise ParsingError("input must be a JSON object (a credential or a presentation) or a compact JWS")
         return parsed
@@ -102,6 +121,7 @@ class Verifier:
         allowed_suites: frozenset[str] | set[str] | None = None,
         allowed_algorithms: frozenset[str] | set[str] | None = None,
         clock_skew: float | None = None,
+        check_status: bool | None = None,
         require_status: bool | None = None,
         trusted_status_issuers: frozenset[str] | set[str] | None = None,
         max_canonicalization_work: int = DEFAULT_MAX_WORK,
@@ -112,6 +132,7 @@ class Verifier:
             "cryptosuites": frozenset(allowed_suites) if allowed_suites is not None else None,
             "algorithms": frozenset(allowed_algorithms) if allowed_algorithms is not None else None,
             "clock_skew": float(clock_skew) if clock_skew is not None else None,
+            "check_status": check_status,
             "require_status": require_status,
             "trusted_status_issuers": frozenset(trusted_status_issuers) if trusted_status_issuers is not None else None,
         }
@@ -133,6 +154,9 @@ class Verifier:
         self._allowed_suites = frozenset(suites)
         self._allowed_algorithms = frozenset(algorithms)
         self._clock_skew = self._policy.clock_skew
+        if self._policy.require_status and not self._policy.check_status:
+            raise ValueError("require_status needs check_status: a required status must be read")
+        self._check_status = self._policy.check_status
         self._require_status = self._policy.require_status
         self._max_work = max_canonicalization_work
 
@@ -179,15 +203,16 @@ class Verifier:
     ) -> VerificationResult:
         if isinstance(parsed, str):
             return self._verify_jws(parsed, now, challenge, domain)
+        kind = _kind_of(parsed)
         try:
             enveloped = jose.unwrap_envelope(parsed)
         except UnsupportedError as err:
-            return VerificationResult((_failed("proof", [err], Outcome.INDETERMINATE),), parsed)
+            return VerificationResult((_failed("proof", [err], Outcome.INDETERMINATE),), parsed, kind)
         except BpvcError as err:
-            return VerificationResult((_failed("structure", [err]),), parsed)
+            return VerificationResult((_failed("structure", [err]),), parsed, kind)
         if enveloped is not None:
             return self._verify_jws(enveloped[1], now, challenge, domain, expected_media=enveloped[0])
-        if "VerifiablePresentation" in model.types_of(parsed):
+        if kind == "presentation":
             return self._verify_presentation(parsed, now, challenge, domain)
         return self._verify_credential(parsed, now)
 
@@ -203,26 +228,40 @@ class Verifier:
         self_asserted_by: str | None = None,
         check_status: bool = True,
     ) -> VerificationResult:
-        """All credential checks. ``secured_by`` is a JWS outcome (VC-JOSE) instead of embedded proofs."""
-        checks = [self._structure(model.check_credential(document))]
+        """All credential checks. ``secured_by`` is a JWS outcome (VC-JOSE) instead of embedded proofs.
+
+        Each check is guarded on its own: an unexpected error makes that check undecided and the
+        others keep their outcomes.
+        """
+        one = _one_check
+        checks = [_guarded("structure", lambda: self._credential_structure(document), one)]
         memo: dict[tuple[str, str], Any] = {}
-        checks.append(self._contexts(document, memo))
+        checks.append(_guarded("contexts", lambda: self._contexts(document, memo), one))
+        outcomes: list[ProofOutcome] | None
         if secured_by is not None:
             outcomes = [secured_by]
         elif proofs_of(document):
-            outcomes = verify_proofs(
-                document,
-                resolver=self._resolver,
-                loader=self._loader,
-                expected_purpose="assertionMethod",
-                now=now,
-                clock_skew=self._clock_skew,
-                allowed_suites=self._allowed_suites,
-                memo=memo,
+            outcomes = _guarded(
+                "proof",
+                lambda: verify_proofs(
+                    document,
+                    resolver=self._resolver,
+                    loader=self._loader,
+                    expected_purpose="assertionMethod",
+                    now=now,
+                    clock_skew=self._clock_skew,
+                    allowed_suites=self._allowed_suites,
+                    memo=memo,
+                ),
+                lambda check: None,
             )
         else:
             outcomes = []
-        if not outcomes and self_asserted_by is not None:
+        if outcomes is None:
+            undecided = "the proofs could not be checked"
+            checks.append(Check("proof", Outcome.INDETERMINATE, detail=undecided))
+            checks.append(Check("key_ownership", Outcome.INDETERMINATE, detail=undecided))
+        elif not outcomes and self_asserted_by is not None:
             checks.append(
                 Check(
                     "proof",
@@ -232,19 +271,52 @@ class Verifier:
             )
             checks.append(Check("key_ownership", Outcome.PASSED, detail="the issuer is the presentation's holder"))
         else:
-            checks.append(self._proof_check(outcomes, _format_of(outcomes, jwt_claims)))
-            checks.append(self._key_ownership(outcomes, model.issuer_id(document), "assertionMethod", "issuer"))
-        checks.append(self._validity(document, now, jwt_claims))
+            proven = outcomes
+            checks.append(_guarded("proof", lambda: self._proof_check(proven, _format_of(proven, jwt_claims)), one))
+            checks.append(
+                _guarded(
+                    "key_ownership",
+                    lambda: self._key_ownership(proven, model.issuer_id(document), "assertionMethod", "issuer"),
+                    one,
+                )
+            )
+        checks.append(_guarded("validity", lambda: self._validity(document, now, jwt_claims), one))
         # trust before status: an untrusted issuer's status list URL is never fetched
-        trust = self._trust(document) if check_status else Check("trust", Outcome.SKIPPED, detail="status list")
+        if check_status:
+            trust = _guarded("trust", lambda: self._trust(document), one)
+        else:
+            trust = Check("trust", Outcome.SKIPPED, detail="status list")
         if not check_status:
             status = Check("status", Outcome.SKIPPED, detail="status lists are not themselves status-checked")
         elif trust.outcome is Outcome.FAILED:
             status = Check("status", Outcome.SKIPPED, detail="not read: the issuer is not trusted by the policy")
         else:
-            status = self._status(document, now)
-        checks += [status, *self._schema(document), trust]
+            status = _guarded("status", lambda: self._status(document, now), one)
+        schema_checks = _guarded(
+            "schema",
+            lambda: self._schema(document),
+            lambda check: (check, Check("domain", Outcome.INDETERMINATE, detail="the schema check stopped")),
+        )
+        checks += [status, *schema_checks, trust]
         return VerificationResult(tuple(checks), document)
+
+    def _credential_structure(self, document: dict[str, Any]) -> Check:
+        """The data model, and the digests of the related resources bpvc holds offline."""
+        problems = model.check_credential(document)
+        errors, notes = related_resources.check(document, self._held_resource)
+        problems += errors
+        warnings = tuple(Problem.from_error(n) for n in notes)
+        if problems:
+            return Check("structure", Outcome.FAILED, tuple(Problem.from_error(e) for e in problems), warnings=warnings)
+        return Check("structure", Outcome.PASSED, warnings=warnings)
+
+    def _held_resource(self, url: str) -> bytes | None:
+        """The bytes of a context or schema this verifier holds (never fetched)."""
+        if url in self._loader:
+            return self._loader.file_bytes(url)
+        if url in self._schemas:
+            return self._schemas.get(url).raw
+        return None
 
     def _trust(self, document: dict[str, Any]) -> Check:
         """The policy's trusted issuers: the issuer must be trusted for the credential's types (and BPNL)."""
@@ -403,8 +475,18 @@ class Verifier:
     def _status(self, document: dict[str, Any], now: dates.Instant) -> Check:
         """Revocation and suspension; fails closed: a status that cannot be read is never taken as fine."""
         if "credentialStatus" not in document:
+            if self._require_status:
+                return _failed(
+                    "status",
+                    [
+                        MalformedError(
+                            "the policy requires a status, and the credential has no credentialStatus",
+                            json_path="$.credentialStatus",
+                        )
+                    ],
+                )
             return Check("status", Outcome.SKIPPED, detail="the credential has no credentialStatus")
-        if not self._require_status:
+        if not self._check_status:
             return Check("status", Outcome.SKIPPED, detail="status checking is turned off by the policy")
         results = self._status_checker.check(document, now, lambda doc: self._list_problems(doc, now))
         definite, undecided = outcome_problems(results)
@@ -441,6 +523,7 @@ class Verifier:
         warnings: list[BpvcError] = []
         domain_errors: list[BpvcError] = []
         domain_warnings: list[BpvcError] = []
+        undecided: list[BpvcError] = []
         checked = 0
         domain_run = False
         for i, entry in enumerate(entries if isinstance(entries, list) else [entries]):
@@ -469,19 +552,24 @@ class Verifier:
                 continue
             try:
                 found, (bad, notes) = self._apply_schema(document, schema_id)
-            except BpvcError as err:
-                warnings.append(err)
+            except SchemaUnusableError as err:
+                undecided.append(err)
                 continue
             checked += 1
             errors += found
             domain_run = domain_run or schema_id in MODELS_BY_SCHEMA
             domain_errors += bad
             domain_warnings += notes
-        return _outcome_check("schema", errors, warnings, checked, f"{checked} schema(s) applied"), (
+        domain = (
             _outcome_check("domain", domain_errors, domain_warnings, 1, "domain checks passed")
             if domain_run
             else no_domain
         )
+        if undecided and not errors:
+            undecided_problems = tuple(Problem.from_error(u) for u in undecided)
+            kept = tuple(Problem.from_error(w) for w in warnings)
+            return Check("schema", Outcome.INDETERMINATE, undecided_problems, warnings=kept), domain
+        return _outcome_check("schema", errors + undecided, warnings, checked, f"{checked} schema(s) applied"), domain
 
     def _apply_schema(
         self, document: dict[str, Any], schema_id: str
@@ -523,9 +611,10 @@ class Verifier:
         except BpvcError as err:
             return VerificationResult((_failed("structure", [err]),), None)
         payload = decoded.payload
-        if decoded.header.get("typ") in (None, "JWT") and ("vc" in payload or "vp" in payload):
+        typ = jose.media_type(decoded.header.get("typ"))
+        if typ in (None, "jwt") and ("vc" in payload or "vp" in payload):
             return self._verify_legacy_jwt(decoded, now, challenge, domain)
-        media = expected_media or ("vp" if decoded.header.get("typ") == "vp+jwt" else "vc")
+        media = expected_media or ("vp" if typ == "vp+jwt" else "vc")
         if media == "vp":
             outcome = self._jws_outcome(decoded, "vp", jose.holder_of(payload), now)
             return self._verify_presentation(payload, now, challenge, domain, secured_by=outcome, jwt_claims=payload)
@@ -588,34 +677,70 @@ class Verifier:
         secured_by: ProofOutcome | None = None,
         jwt_claims: dict[str, Any] | None = None,
     ) -> VerificationResult:
-        checks = [self._structure(model.check_presentation(document))]
+        one = _one_check
+        checks = [_guarded("structure", lambda: self._structure(model.check_presentation(document)), one)]
         memo: dict[tuple[str, str], Any] = {}
-        checks.append(self._contexts(document, memo))
+        checks.append(_guarded("contexts", lambda: self._contexts(document, memo), one))
         holder = jose.holder_of(document)
+        outcomes: list[ProofOutcome] | None
         if secured_by is not None:
             outcomes = [_with_binding(secured_by, jwt_claims or {}, challenge, domain)]
         elif proofs_of(document):
-            outcomes = verify_proofs(
-                document,
-                resolver=self._resolver,
-                loader=self._loader,
-                expected_purpose="authentication",
-                now=now,
-                clock_skew=self._clock_skew,
-                domain=domain,
-                challenge=challenge,
-                allowed_suites=self._allowed_suites,
-                memo=memo,
+            outcomes = _guarded(
+                "proof",
+                lambda: verify_proofs(
+                    document,
+                    resolver=self._resolver,
+                    loader=self._loader,
+                    expected_purpose="authentication",
+                    now=now,
+                    clock_skew=self._clock_skew,
+                    domain=domain,
+                    challenge=challenge,
+                    allowed_suites=self._allowed_suites,
+                    memo=memo,
+                ),
+                lambda check: None,
             )
         else:
             outcomes = []
-        if outcomes:
-            checks.append(self._proof_check(outcomes))
-            checks.append(self._key_ownership(outcomes, holder, "authentication", "holder"))
+        replay = (
+            ()
+            if challenge is not None
+            else (
+                Problem.from_error(
+                    ChallengeError("no challenge was requested, so replay of this presentation is not prevented")
+                ),
+            )
+        )
+        if outcomes is None:
+            undecided = "the proofs could not be checked"
+            checks.append(Check("proof", Outcome.INDETERMINATE, detail=undecided))
+            checks.append(Check("key_ownership", Outcome.INDETERMINATE, detail=undecided))
+        elif outcomes:
+            proven = outcomes
+            proof = _guarded("proof", lambda: self._proof_check(proven), one)
+            checks.append(replace(proof, warnings=proof.warnings + replay))
+            checks.append(
+                _guarded("key_ownership", lambda: self._key_ownership(proven, holder, "authentication", "holder"), one)
+            )
+        elif challenge is not None or domain is not None:
+            # a binding was asked for, and nothing in the presentation can answer it
+            unanswered: list[BpvcError] = []
+            if challenge is not None:
+                unanswered.append(
+                    ChallengeError("the presentation has no proof, so it does not answer the challenge", json_path="$")
+                )
+            if domain is not None:
+                unanswered.append(
+                    DomainError("the presentation has no proof, so it is not bound to the domain", json_path="$")
+                )
+            checks.append(_failed("proof", unanswered))
         else:
-            checks.append(Check("proof", Outcome.SKIPPED, detail="the presentation has no proof"))
+            checks.append(Check("proof", Outcome.SKIPPED, detail="the presentation has no proof", warnings=replay))
         if jwt_claims:
-            checks.append(self._validity({}, now, jwt_claims))
+            claims = jwt_claims
+            checks.append(_guarded("validity", lambda: self._validity({}, now, claims), one))
         holder_proven = bool(outcomes) and all(
             c.outcome is Outcome.PASSED for c in checks if c.name in ("proof", "key_ownership")
         )
@@ -645,6 +770,20 @@ class Verifier:
             else None
         )
         return self._verify_credential(item, now, self_asserted_by=self_asserted)
+
+
+def _one_check(check: Check) -> Check:
+    return check
+
+
+def _kind_of(document: dict[str, Any]) -> str:
+    """What a document claims to be; one typed as both is checked as a credential, whose rules refuse it."""
+    types = model.types_of(document)
+    if "VerifiableCredential" in types or "EnvelopedVerifiableCredential" in types:
+        return "credential"
+    if "VerifiablePresentation" in types or "EnvelopedVerifiablePresentation" in types:
+        return "presentation"
+    return "credential"
 
 
 def _with_binding(

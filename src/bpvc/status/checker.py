@@ -9,7 +9,6 @@ makes the check *indeterminate*: a status is never assumed to be fine.
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import dates, model
+from .. import dates, model, strict_json
 from ..errors import (
     CREDENTIAL_REVOKED,
     CREDENTIAL_SUSPENDED,
@@ -267,7 +266,7 @@ class StatusChecker:
             return dict(source)
         try:
             if source is not None:
-                text = Path(source).read_bytes()
+                text = strict_json.read_bounded(source)
             elif self._fetcher is not None:
                 text = self._fetcher.fetch(url, ttl=0)  # the list's own ttl governs caching, here
             else:
@@ -280,16 +279,17 @@ class StatusChecker:
             raise StatusError(
                 f"the status list {url} cannot be retrieved: {err.detail}", problem_type=STATUS_RETRIEVAL_ERROR
             ) from None
-        except OSError as err:
+        except (OSError, ValueError) as err:
             raise StatusError(
-                f"the status list file for {url} cannot be read: {err.strerror or err}",
+                f"the status list file for {url} cannot be read: {getattr(err, 'strerror', None) or err}",
                 problem_type=STATUS_RETRIEVAL_ERROR,
             ) from None
         try:
-            document = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            document = strict_json.loads(text)
+        except ValueError as err:
             raise StatusError(
-                f"the status list {url} is not JSON: {err}", problem_type=STATUS_RETRIEVAL_ERROR
+                f"the status list {url} is not acceptable JSON: {strict_json.describe(err)}",
+                problem_type=STATUS_RETRIEVAL_ERROR,
             ) from None
         if not isinstance(document, dict):
             raise StatusError(f"the status list {url} is not a credential", problem_type=STATUS_RETRIEVAL_ERROR)

@@ -7,6 +7,7 @@ Its ``verify`` returns ``None`` or raises; the verifier turns errors into result
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Any, ClassVar
 
 from .. import multibase
@@ -97,7 +98,13 @@ class Cryptosuite:
             raise MalformedError(
                 "proofValue must be a base58btc multibase string ('z…')", json_path="$.proof.proofValue"
             )
-        signature = multibase.decode(value)
+        limit = _max_proof_chars(key.key_type)
+        if len(value) > limit:
+            raise MalformedError(
+                f"proofValue has {len(value)} characters; a {key.key_type} signature has at most {limit}",
+                json_path="$.proof.proofValue",
+            )
+        signature = multibase.decode(value, max_chars=limit)
         data = self.hash_data(document, proof, key.key_type, loader, memo)
         try:
             key.verify(signature, data)
@@ -106,3 +113,11 @@ class Cryptosuite:
                 f"{self.name} signature does not verify: the credential or its proof was altered, "
                 "or it was signed by another key"
             ) from None
+
+
+# Signature sizes of the key types the suites use; base58btc needs at most ceil(n * log 256 / log 58) characters.
+_SIGNATURE_BYTES = {"ed25519": 64, "p256": 64, "p384": 96, "secp256k1": 64}
+
+
+def _max_proof_chars(key_type: str) -> int:
+    return 1 + math.ceil(_SIGNATURE_BYTES.get(key_type, 96) * math.log(256) / math.log(58))

@@ -8,10 +8,9 @@ document) as raw bytes.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from .. import multibase
+from .. import multibase, strict_json
 from ..contexts import ContextLoader
 from ..errors import BpvcError, MalformedError, ProofError, SignatureError
 from ..keys import PublicKey
@@ -28,7 +27,7 @@ def _split(proof: dict[str, Any]) -> tuple[str, dict[str, Any], bytes]:
     if payload:
         raise MalformedError("jws must have a detached (empty) payload", json_path="$.proof.jws")
     try:
-        header = json.loads(multibase.b64url_decode(encoded_header))
+        header = strict_json.loads(multibase.b64url_decode(encoded_header), max_bytes=8192)
     except (MalformedError, ValueError):
         raise MalformedError("jws header is not base64url JSON", json_path="$.proof.jws") from None
     if not isinstance(header, dict):

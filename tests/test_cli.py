@@ -79,9 +79,9 @@ def test_bad_files_get_a_clear_line_and_exit_1(tmp_path, content, message):
     assert message in result.output
 
 
-def test_missing_file(tmp_path):
+def test_missing_file_is_a_setup_error(tmp_path):
     result = run("verify", tmp_path / "nope.json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no such file" in result.output
 
 
@@ -94,7 +94,7 @@ def test_usage_error_exit_2():
 def test_wrong_key_type_for_suite(tmp_path):
     out = tmp_path / "vc.json"
     result = run("issue", "credential", EXAMPLE, "--key", KEYS, "--suite", "ecdsa-rdfc-2019", "-o", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # the options do not fit together: a usage error
     assert "cannot use a ed25519 key" in result.output
     assert not out.exists()
 
@@ -151,12 +151,12 @@ def test_keys_generate_with_passphrase(tmp_path):
     assert (out / "private.jwk.jwe").exists()
     assert run("issue", "credential", EXAMPLE, "--key", out, env=env).exit_code == 0
     denied = run("issue", "credential", EXAMPLE, "--key", out, env={"BPVC_PASSPHRASE": "wrong"})
-    assert denied.exit_code == 1 and "wrong passphrase" in denied.output
+    assert denied.exit_code == 2 and "wrong passphrase" in denied.output  # the key cannot be used: setup
 
 
 def test_keys_generate_bad_controller(tmp_path):
     result = run("keys", "generate", "--controller", "did:ion:abc", "--out", tmp_path / "k")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--controller" in result.output
     assert not (tmp_path / "k").exists()
 
@@ -175,7 +175,7 @@ def test_context_option_with_pin(tmp_path):
     ok = run("contexts", "list", "--context", f"https://example.org/c={ctx}")
     assert ok.exit_code == 0 and "https://example.org/c" in ok.output
     bad = run("contexts", "list", "--context", f"https://example.org/c={ctx}#sha256={'0' * 64}")
-    assert bad.exit_code == 1 and "pinned" in bad.output
+    assert bad.exit_code == 2 and "pinned" in bad.output  # the file is not the context the pin names
 
 
 def test_issue_jwt_and_envelope_and_verify(tmp_path):
@@ -260,4 +260,4 @@ def test_rotate_and_retire_from_the_cli(tmp_path):
     assert failed.exit_code == 1 and "did:web:battery-maker.example#key-1" in failed.output
     assert run("verify", new, "--did-doc", keys / "did.json", "--now", NOW).exit_code == 0
     refused = run("keys", "retire", keys, "key-2")
-    assert refused.exit_code == 1 and "current signing key" in refused.output
+    assert refused.exit_code == 2 and "current signing key" in refused.output

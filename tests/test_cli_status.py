@@ -72,6 +72,11 @@ def test_status_options_are_checked(tmp_path):
     run("keys", "generate", "--controller", "did:web:battery-maker.example", "--out", keys)
     assert run("issue", "passport", PASSPORT, "--key", keys, "--status", "revocation").exit_code == 2
     bad = run("issue", "passport", PASSPORT, "--key", keys, "--status", "recall", "--status-base", BASE)
-    assert bad.exit_code == 1 and "status purposes" in bad.output
-    unknown = run("status", "revoke", "urn:uuid:nope", "--registry", tmp_path / "r.sqlite")
+    assert bad.exit_code == 2 and "--status takes revocation and/or suspension" in bad.output
+    http = run("issue", "passport", PASSPORT, "--key", keys, "--status", "revocation", "--status-base", "http://x")
+    assert http.exit_code == 2 and "https" in http.output
+    assert not (keys / "registry.sqlite").exists()
+    issued = run("issue", "passport", PASSPORT, "--key", keys, "--status", "revocation", "--status-base", BASE)
+    assert issued.exit_code == 0, issued.output
+    unknown = run("status", "revoke", "urn:uuid:nope", "--registry", keys / "registry.sqlite")
     assert unknown.exit_code == 1 and "no credential urn:uuid:nope" in unknown.output

@@ -26,7 +26,7 @@ NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 def test_status_cycle_over_http(tmp_path, example_credential):
     key = KeyPair.generate("ed25519")
     key = key.with_verification_method(keystore.verification_method_for("did:key", key))
-    registry = Registry(str(tmp_path / "registry.sqlite"))
+    registry = Registry(str(tmp_path / "registry.sqlite"), create=True)
     service = RegistryStatusService(registry, key, BASE, clock=lambda: NOW)
     client = TestClient(
         create_app(ServerConfig(Verifier(), issuer=key, token=TOKEN, status=service, clock=lambda: NOW))

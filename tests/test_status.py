@@ -102,7 +102,7 @@ def _issue(reg, key, example, purposes=("revocation", "suspension")):
 
 def test_registry_issue_and_status_changes(location, example_credential):
     key, _ = issuer()
-    with Registry(location) as reg:
+    with Registry(location, create=True) as reg:
         vc = _issue(reg, key, example_credential)
         entries = vc["credentialStatus"]
         assert [e["statusPurpose"] for e in entries] == ["revocation", "suspension"]
@@ -120,7 +120,7 @@ def test_registry_issue_and_status_changes(location, example_credential):
 
 def test_registry_refuses_the_same_credential_twice_and_changes_nothing(location, example_credential):
     key, _ = issuer()
-    with Registry(location) as reg:
+    with Registry(location, create=True) as reg:
         vc = _issue(reg, key, example_credential)
         again = dict(example_credential, id=vc["id"], issuer=key.controller)
         with pytest.raises(RegistryError, match="already issued"):
@@ -130,7 +130,7 @@ def test_registry_refuses_the_same_credential_twice_and_changes_nothing(location
 
 def test_a_failure_while_signing_leaves_nothing_behind(location, example_credential):
     key, _ = issuer()
-    with Registry(location) as reg:
+    with Registry(location, create=True) as reg:
         _issue(reg, key, example_credential)
 
         def broken(_doc):
@@ -145,7 +145,7 @@ def test_a_failure_while_signing_leaves_nothing_behind(location, example_credent
 
 def test_a_full_list_opens_a_new_one(tmp_path, example_credential):
     key, _ = issuer()
-    with Registry(str(tmp_path / "r.sqlite")) as reg:
+    with Registry(str(tmp_path / "r.sqlite"), create=True) as reg:
         reg._db.execute("UPDATE status_lists SET next_counter = entries")  # noqa: SLF001 - no list yet
         _issue(reg, key, example_credential, ("revocation",))
         reg._db.execute("UPDATE status_lists SET next_counter = entries")  # noqa: SLF001 - fill it
@@ -160,7 +160,7 @@ def test_lists_need_131072_entries():
 
 def test_status_base_must_be_https(tmp_path, example_credential):
     key, _ = issuer()
-    with Registry(str(tmp_path / "r.sqlite")) as reg, pytest.raises(RegistryError, match="https"):
+    with Registry(str(tmp_path / "r.sqlite"), create=True) as reg, pytest.raises(RegistryError, match="https"):
         reg.issue(
             dict(example_credential, id="urn:uuid:1", issuer=key.controller),
             purposes=["revocation"],
@@ -175,7 +175,7 @@ def test_status_base_must_be_https(tmp_path, example_credential):
 @pytest.fixture
 def world(tmp_path, example_credential):
     key, doc = issuer()
-    reg = Registry(str(tmp_path / "registry.sqlite"))
+    reg = Registry(str(tmp_path / "registry.sqlite"), create=True)
     vc = _issue(reg, key, example_credential)
     out = tmp_path / "pub"
 

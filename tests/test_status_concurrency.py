@@ -21,7 +21,7 @@ WORKER = str(Path(__file__).with_name("status_worker.py"))
 @pytest.fixture(params=backends())
 def location(request, tmp_path):
     loc = fresh_location(request.param, tmp_path)
-    Registry(loc).close()  # create the schema once, before the workers race
+    Registry(loc, create=True).close()  # create the schema once, before the workers race
     return loc
 
 

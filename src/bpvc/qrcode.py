@@ -6,12 +6,11 @@ an imaging dependency.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 import segno
 
-from . import jose, model
+from . import jose, model, strict_json
 from .errors import MalformedError
 
 
@@ -22,9 +21,9 @@ def passport_link(credential_text: str, *, resolver: str | None = None) -> str:
         document = jose.decode(text).payload
     else:
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise MalformedError(f"not a credential (JSON or vc+jwt): {err.msg}") from None
+            document = strict_json.loads(text)
+        except ValueError as err:
+            raise MalformedError(f"not a credential (JSON or vc+jwt): {strict_json.describe(err)}") from None
         if isinstance(document, dict):
             enveloped = jose.unwrap_envelope(document)
             if enveloped is not None:

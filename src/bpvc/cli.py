@@ -27,6 +27,7 @@ from .cli_io import (
     fail,
     load_json,
     os_reason,
+    prepare_folder,
     read_bytes,
     read_text,
     safe_streams,
@@ -219,6 +220,8 @@ def keys_generate(key_type: str, controller: str, out: str, passphrase: bool) ->
         secret = os.environ.get(PASSPHRASE_ENV) or click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
         if not secret:
             _fail("the passphrase must not be empty")
+    keystore.check_controller(controller)  # before any folder is made
+    prepare_folder(Path(out).absolute().parent, f"the key directory {out}")
     try:
         key = keystore.generate(Path(out), key_type, controller, passphrase=secret)
     except OSError as err:
@@ -386,8 +389,16 @@ def _sign(
 
     if status is None:
         return secure(document)
-    with Registry(registry_location(status.registry, key_path), create=True) as registry:
-        return registry.issue(document, purposes=status.purposes, status_base=status.base, sign=secure)
+    location = registry_location(status.registry, key_path)
+    new_file = None if location.startswith(("postgresql://", "postgres://")) or Path(location).exists() else location
+    try:
+        with Registry(location, create=True) as registry:
+            return registry.issue(document, purposes=status.purposes, status_base=status.base, sign=secure)
+    except BaseException:
+        if new_file is not None:  # a registry made for a credential that was not issued: leave no file behind
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(new_file + suffix).unlink(missing_ok=True)
+        raise
 
 
 def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
@@ -516,7 +527,7 @@ def verify(
 
 def _print_result(result: VerificationResult, indent: str = "") -> None:
     width = max(len(c.name) for c in result.checks)
-    if not indent:
+    if not indent and result.document is not None:  # what the document is: a credential or a presentation
         click.echo(f"{'kind'.ljust(width)}  {result.kind}")
     for check in result.checks:
         line = f"{indent}{check.name.ljust(width)}  {check.outcome.value}"

@@ -84,25 +84,28 @@ def load_json(path: str | Path, what: str, *, config: bool) -> Any:
         (setup_fail if config else fail)(f"{what} {path}: {strict_json.describe(err)}")
 
 
+def prepare_folder(folder: str | Path, what: str) -> Path:
+    """Make ``folder`` with its missing parents for an output; a file in the way or no permission exits 2."""
+    path = Path(folder)
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        setup_fail(f"cannot write {what}: {blocker} is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        setup_fail(f"cannot write {what}: cannot create {path}: {os_reason(err)}")
+    return path
+
+
 def write_output(path: str | Path, text: str, what: str = "output", *, mode: int | None = None) -> None:
     """Write an output file whole or not at all, making its missing folders; failure is a setup error (2)."""
     target = Path(path)
+    prepare_folder(target.parent, f"{what} {path}")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text, mode=mode)
     except OSError as err:
         where = err.filename if err.filename and str(err.filename) != str(target) else None
         setup_fail(f"cannot write {what} {path}: {os_reason(err)}" + (f" ({where})" if where else ""))
-
-
-def make_folder(path: str | Path, what: str) -> Path:
-    """An output folder, made with its missing parents; failure is a setup error (2)."""
-    folder = Path(path)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        setup_fail(f"cannot create {what} {path}: {os_reason(err)}")
-    return folder
 
 
 def safe_streams() -> None:

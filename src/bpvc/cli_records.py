@@ -27,7 +27,7 @@ from .cli import (
     main,
     status_options,
 )
-from .cli_io import os_reason, read_bytes, read_text, setup_fail
+from .cli_io import os_reason, prepare_folder, read_bytes, read_text, setup_fail
 from .contexts import ContextLoader
 from .errors import MalformedError
 from .files import atomic_path
@@ -246,8 +246,8 @@ def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None
         raise click.UsageError("-o must end in .svg or .png")
     text = read_text(credential_path, "credential")
     link = qrcode.passport_link(text, resolver=resolver)
+    prepare_folder(Path(out).parent, f"the QR code {out}")
     try:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out, suffix=suffix) as tmp:
             qrcode.render(link, str(tmp), scale=scale)
     except OSError as err:

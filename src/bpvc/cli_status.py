@@ -14,7 +14,7 @@ import click
 
 from . import dates
 from .cli import INSTANT, _fail, _load_signer, main, registry_location
-from .cli_io import make_folder, os_reason, setup_fail
+from .cli_io import os_reason, prepare_folder, setup_fail
 from .issuer import issue_credential
 from .status.publish import DEFAULT_TTL_MS, publish
 from .status.registry import Registry
@@ -105,7 +105,7 @@ def publish_cmd(
     with Registry(location) as reg:
         if not any(lst.issuer == signer.controller for lst in reg.lists()):
             _fail(f"nothing to publish: {location} holds no status list issued by {signer.controller}")
-        folder = make_folder(out_dir, "the output folder")
+        folder = prepare_folder(out_dir, f"the status lists to {out_dir}")
         try:
             written = publish(
                 reg,

@@ -32,18 +32,26 @@ from .keys import (
 )
 
 
+def check_controller(controller: str) -> None:
+    """Refuse a controller a new key cannot have: not did:key, or a did:web whose URL would leave its path."""
+    if controller == "did:key":
+        return
+    if controller.startswith("did:web:"):
+        try:
+            did.validate_did_web(controller)  # dot segments, encoded '/', '?', bad hosts
+        except MalformedError as err:
+            raise KeyFileError(f"--controller: {err.detail}") from None
+        return
+    raise KeyFileError(f"--controller must be did:key or did:web:HOST[:PATH], not {controller!r}")
+
+
 def verification_method_for(controller: str, key: KeyPair, key_number: int = 1) -> str:
     """The verification method id a new key gets under ``controller`` (did:key or did:web)."""
+    check_controller(controller)
     if controller == "did:key":
         multikey = key.public_key.multikey()
         return f"did:key:{multikey}#{multikey}"
-    if controller.startswith("did:web:"):
-        try:
-            did.validate_did_web(controller)
-        except MalformedError as err:
-            raise KeyFileError(f"--controller: {err.detail}") from None
-        return f"{controller}#key-{key_number}"
-    raise KeyFileError(f"--controller must be did:key or did:web:HOST[:PATH], not {controller!r}")
+    return f"{controller}#key-{key_number}"
 
 
 def multikey_method(key: KeyPair) -> dict[str, str]:

@@ -166,13 +166,18 @@ class _Connection:
         self.kind = "sqlite"
         self._conn = self._open_sqlite(location, create=create)
         try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA busy_timeout=60000")
+            self._conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header
         except sqlite3.Error as err:
             self._conn.close()
             raise RegistryUnavailableError(f"{location} is not a bpvc registry ({_one_line(err)})") from None
+
+    def tune(self) -> None:
+        """Settings that change the database file (WAL): only once it is known to be a registry."""
+        if self.kind == "sqlite":
+            self.execute("PRAGMA journal_mode=WAL")
+            self.execute("PRAGMA synchronous=FULL")
 
     @staticmethod
     def _open_sqlite(location: str, *, create: bool) -> sqlite3.Connection:
@@ -258,6 +263,8 @@ class Registry:
         self._db = _Connection(self.location, create=create)
         self._lock = threading.RLock()
         try:
+            self._refuse_foreign(create=create)
+            self._db.tune()
             self._migrate(create=create)
         except BaseException:
             self._db.close()
@@ -281,17 +288,21 @@ class Registry:
             ).fetchall()
         return {str(r[0]) for r in rows}
 
+    def _refuse_foreign(self, *, create: bool) -> None:
+        """Refuse a database without a bpvc registry: one with other tables always, an empty one unless creating."""
+        tables = self._tables()
+        if "bpvc_schema" in tables:
+            return
+        where = self.location if self._db.kind == "sqlite" else "the PostgreSQL database"
+        if tables - {"sqlite_sequence"}:
+            raise RegistryUnavailableError(f"{where} is a database but not a bpvc registry")
+        if not create:
+            raise RegistryUnavailableError(f"{where} holds no bpvc registry (issuing with --status creates one)")
+
     def _migrate(self, *, create: bool) -> None:
         with self._lock, self._db.transaction():
-            tables = self._tables()
-            if "bpvc_schema" not in tables:
-                where = self.location if self._db.kind == "sqlite" else "the PostgreSQL database"
-                if tables - {"sqlite_sequence"}:
-                    raise RegistryUnavailableError(f"{where} is a database but not a bpvc registry")
-                if not create:
-                    raise RegistryUnavailableError(
-                        f"{where} holds no bpvc registry (issuing with --status creates one)"
-                    )
+            if "bpvc_schema" not in self._tables():
+                self._refuse_foreign(create=create)  # again, under the lock: another process may have been first
                 self._db.execute("CREATE TABLE bpvc_schema (version INTEGER NOT NULL)")
             row = self._db.execute("SELECT MAX(version) FROM bpvc_schema").fetchone()
             version = row[0] or 0

@@ -29,6 +29,7 @@ KINDS = {
     "inconsistent": "domain",
 }
 TOTAL, PER_KIND, WITH_STATUS = 10_000, 20, 400
+pytestmark = pytest.mark.slow  # the 10,000-credential batch: ~20 s in all
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from status_helpers import backends, fresh_location
 from bpvc.status.registry import Registry
 
 WORKER = str(Path(__file__).with_name("status_worker.py"))
+pytestmark = pytest.mark.slow  # several processes issuing thousands of credentials
 
 
 @pytest.fixture(params=backends())

@@ -140,6 +140,8 @@ def gunzip_capped(data: bytes, max_bytes: int) -> bytes:
         raise FetchError(f"invalid gzip data: {err}") from None
     if len(out) > max_bytes or inflater.unconsumed_tail:
         raise FetchError(f"decompressed data exceeds {max_bytes} bytes; refused")
+    if not inflater.eof:
+        raise FetchError("gzip data is truncated")
     return out
 
 

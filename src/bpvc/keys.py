@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
@@ -82,6 +82,8 @@ class PublicKey:
             self.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(digest))
         except InvalidSignature:
             raise SignatureError("signature does not match the data and key") from None
+        except (ValueError, UnsupportedAlgorithm) as err:
+            raise SignatureError(f"signature cannot be checked with this key: {err}") from None
 
     def raw(self) -> bytes:
         """Raw public key bytes as Multikey carries them (EC keys compressed)."""
@@ -112,7 +114,7 @@ class PublicKey:
                 return cls(key_type, ed25519.Ed25519PublicKey.from_public_bytes(raw))
             curve = _EC[key_type][2]
             return cls(key_type, ec.EllipticCurvePublicKey.from_encoded_point(curve, raw))
-        except ValueError as err:
+        except (ValueError, UnsupportedAlgorithm) as err:
             raise MalformedError(f"invalid {key_type} public key: {err}") from err
 
     @classmethod
@@ -127,7 +129,7 @@ class PublicKey:
             x = int.from_bytes(_b64(jwk, "x"), "big")
             y = int.from_bytes(_b64(jwk, "y"), "big")
             return cls(key_type, ec.EllipticCurvePublicNumbers(x, y, curve).public_key())
-        except ValueError as err:
+        except (ValueError, UnsupportedAlgorithm) as err:
             raise MalformedError(f"invalid {key_type} JWK: {err}") from err
 
 

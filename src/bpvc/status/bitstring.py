@@ -101,6 +101,8 @@ def decode(
             f"encodedList decompresses to more than {max_bytes} bytes; refused (gzip bomb?)",
             json_path="$.credentialSubject.encodedList",
         )
+    if not inflater.eof:
+        raise MalformedError("encodedList is truncated GZIP data", json_path="$.credentialSubject.encodedList")
     entries = len(data) * 8 // status_size
     if entries < min_entries:
         raise StatusListLengthError(

@@ -82,3 +82,13 @@ def test_partner_check_accepts_a_presentation_only_when_it_asked_for_a_challenge
     assert challenged["2-presentation.json"]["outcome"] == "verified"
     only_credentials = check("--challenge", "c", "--domain", "d", "--expect", "credential")
     assert only_credentials["2-presentation.json"]["outcome"] == "invalid"
+
+
+def test_verify_of_a_presentation_without_a_challenge_says_replay_is_not_prevented(received):
+    result = run("verify", received / "2-presentation.json", "--did-doc", DID_DOC, "--now", NOW)
+    assert "warning: no challenge was requested, so replay of this presentation is not prevented" in result.output
+    asked = run(
+        "verify", received / "2-presentation.json", "--did-doc", DID_DOC, "--now", NOW, "--challenge", "c",
+        "--domain", "d",
+    )  # fmt: skip
+    assert asked.exit_code == 0 and "replay" not in asked.output

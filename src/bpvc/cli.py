@@ -186,11 +186,23 @@ class _Group(click.Group):
         except BpvcError as err:
             where = f" (at {err.json_path})" if err.json_path and err.json_path != "$" else ""
             raise click.ClickException(f"{err.detail}{where}") from None
+        except BrokenPipeError:  # the reader went away (| head): stop quietly, as a SIGPIPE would
+            _silence_stdout()
+            raise SystemExit(128 + 13) from None
         except sqlite3.Error as err:  # the registry translates its own; this is the last line of defence
             raise SetupError(f"database error: {err}") from None
         except OSError as err:  # a file the command could not read or write
             where = f"{err.filename}: " if err.filename else ""
             raise SetupError(f"{where}{os_reason(err)}") from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
 
 
 @click.group(cls=_Group)
@@ -542,6 +554,9 @@ def _print_result(result: VerificationResult, indent: str = "") -> None:
         click.echo(line)
         for reason in reasons[1:]:
             click.echo(f"{indent}{' ' * width}  {' ' * len(check.outcome.value)}  {reason}")
+        for warning in check.warnings:  # do not change the outcome, but a reader must see them (replay, say)
+            where = f" [{warning.json_path}]" if warning.json_path else ""
+            click.echo(f"{indent}{' ' * width}  warning: {warning.detail}{where}")
     for i, cred in enumerate(result.credentials):
         click.echo(f"{indent}credential {i}:")
         _print_result(cred, indent + "  ")

@@ -245,7 +245,10 @@ def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None
     if suffix not in (".svg", ".png"):
         raise click.UsageError("-o must end in .svg or .png")
     text = read_text(credential_path, "credential")
-    link = qrcode.passport_link(text, resolver=resolver)
+    try:
+        link = qrcode.passport_link(text, resolver=resolver)
+    except qrcode.ResolverError as err:  # the credential is fine; the command needs another option
+        raise click.UsageError(err.detail) from None
     prepare_folder(Path(out).parent, f"the QR code {out}")
     try:
         with atomic_path(out, suffix=suffix) as tmp:

@@ -14,6 +14,10 @@ from . import jose, model, strict_json
 from .errors import MalformedError
 
 
+class ResolverError(MalformedError):
+    """The passport's identifier needs a resolver that was not given, or the one given is not https."""
+
+
 def passport_link(credential_text: str, *, resolver: str | None = None) -> str:
     """The link the QR code carries: the credential subject's id, through ``resolver`` when it is a URN."""
     text = credential_text.strip()
@@ -41,12 +45,12 @@ def passport_link(credential_text: str, *, resolver: str | None = None) -> str:
     if identifier.startswith("https://"):
         return identifier
     if resolver is None:
-        raise MalformedError(
+        raise ResolverError(
             f"the passport identifier {identifier} is not a web link; pass --resolver with the "
             "https URL prefix that resolves it"
         )
     if not resolver.startswith("https://"):
-        raise MalformedError("--resolver must be an https URL")
+        raise ResolverError("--resolver must be an https URL")
     return resolver.rstrip("/") + "/" + quote(identifier, safe=":")
 
 

@@ -14,6 +14,8 @@ import json
 import os
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -401,13 +403,23 @@ def _sign(
 
     if status is None:
         return secure(document)
-    location = registry_location(status.registry, key_path)
+    with issuing_registry(registry_location(status.registry, key_path)) as registry:
+        return registry.issue(document, purposes=status.purposes, status_base=status.base, sign=secure)
+
+
+@contextmanager
+def issuing_registry(location: str) -> Iterator[Registry]:
+    """The registry an issue with ``--status`` records into, created if needed (in an existing folder).
+
+    A SQLite registry made here for a credential that then is not issued is removed again, so a
+    refused issue leaves no file behind.
+    """
     new_file = None if location.startswith(("postgresql://", "postgres://")) or Path(location).exists() else location
     try:
         with Registry(location, create=True) as registry:
-            return registry.issue(document, purposes=status.purposes, status_base=status.base, sign=secure)
+            yield registry
     except BaseException:
-        if new_file is not None:  # a registry made for a credential that was not issued: leave no file behind
+        if new_file is not None:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(new_file + suffix).unlink(missing_ok=True)
         raise
@@ -424,24 +436,59 @@ def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
 
 @main.command()
 @click.argument("credentials", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--key", "key_path", required=True, help="The holder's key directory or private JWK file.")
-@click.option("--challenge", required=True, help="The verifier's challenge (nonce).")
-@click.option("--domain", required=True, help="The verifier's domain (audience).")
+@click.option("--key", "--holder-key", "key_path", help="The holder's key directory or private JWK file.")
+@click.option("--challenge", "--nonce", "challenge", help="The verifier's challenge (nonce).")
+@click.option("--domain", "--aud", "domain", help="The verifier's domain (audience).")
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
 @click.option("--created", type=INSTANT, help="The proof's created time (default: now).")
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
+@click.option("--disclose", multiple=True, help="SD-JWT: a record path to disclose (repeatable).")
+@click.option(
+    "--tier",
+    type=click.Choice(["public", "legitimate-interest", "authorities"]),
+    help="SD-JWT: disclose what this Annex XIII audience may see.",
+)
+@click.option("--export-to", help="SD-JWT with --tier: the recipient's jurisdiction; apply the export actions.")
+@click.option("--classification", "classification_path", type=click.Path(dir_okay=False), help="SD-JWT: own file.")
+@click.option("--iat", type=INSTANT, help="SD-JWT: the key-binding JWT's time (default: now).")
 @click.option("-o", "--out", "out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 def present(
     credentials: tuple[str, ...],
-    key_path: str,
-    challenge: str,
-    domain: str,
+    key_path: str | None,
+    challenge: str | None,
+    domain: str | None,
     fmt: str,
     created: datetime | None,
     contexts: tuple[Any, ...],
+    disclose: tuple[str, ...],
+    tier: str | None,
+    export_to: str | None,
+    classification_path: str | None,
+    iat: datetime | None,
     out: str | None,
 ) -> None:
-    """Wrap credentials (JSON or vc+jwt files) in a presentation signed by the holder."""
+    """Wrap credentials (JSON or vc+jwt files) in a presentation signed by the holder; or present an SD-JWT VC."""
+    from .cli_sdjwt import present_sd_jwt, read_sd_jwt
+
+    sd_jwt = read_sd_jwt(credentials[0]) if len(credentials) == 1 else None
+    if sd_jwt is not None:
+        text = present_sd_jwt(
+            sd_jwt,
+            disclose=disclose,
+            tier=tier,
+            export_to=export_to,
+            holder_key=key_path,
+            audience=domain,
+            nonce=challenge,
+            iat=iat,
+            classification_path=classification_path,
+        )
+        _emit(text, out, f"presented {credentials[0]}")
+        return
+    if disclose or tier or export_to or classification_path or iat:
+        raise click.UsageError("--disclose, --tier, --export-to, --classification and --iat are for an SD-JWT VC")
+    if not (key_path and challenge and domain):
+        raise click.UsageError("a presentation needs --key, --challenge and --domain")
     loader = context_loader(contexts)
     items: list[dict[str, Any] | str] = []
     for path in credentials:
@@ -557,6 +604,8 @@ def _print_result(result: VerificationResult, indent: str = "") -> None:
         for warning in check.warnings:  # do not change the outcome, but a reader must see them (replay, say)
             where = f" [{warning.json_path}]" if warning.json_path else ""
             click.echo(f"{indent}{' ' * width}  warning: {warning.detail}{where}")
+    if result.disclosed is not None:
+        click.echo(f"{indent}disclosed  {', '.join(result.disclosed) or 'nothing selectively disclosable'}")
     for i, cred in enumerate(result.credentials):
         click.echo(f"{indent}credential {i}:")
         _print_result(cred, indent + "  ")
@@ -588,7 +637,11 @@ def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
 
 
 # The record commands (validate, issue passport|footprint, schema, qr) register themselves on the groups above.
-from . import cli_audit, cli_records, cli_serve, cli_status  # noqa: E402,F401
+from . import cli_audit, cli_export, cli_policy, cli_records, cli_serve, cli_status, cli_view  # noqa: E402,F401
+
+main.add_command(cli_view.view)
+main.add_command(cli_policy.policy)
+main.add_command(cli_export.export)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -29,18 +29,33 @@ from .cli import (
 )
 from .cli_io import os_reason, prepare_folder, read_bytes, read_text, setup_fail
 from .contexts import ContextLoader
+from .crossborder import classification
 from .errors import MalformedError
 from .files import atomic_path
 from .records import consortium, footprint, passport, pcf_import
 from .records.report import ValidationReport
-from .schema import TIERS, fields
+from .schema import TIERS
 from .suites import SUITES
+
+CLASSIFICATION_HELP = "An operator's field classification over the bundled one (default: $BPVC_CLASSIFICATION)."
+
+
+def load_classification(kind: str, schema_id: str, path: str | None) -> classification.Classification:
+    """The bundled classification with the operator's file over it; a bad file is a setup error (exit 2)."""
+    try:
+        return classification.load(kind, schema_id, override=path or classification.override_from_env())
+    except classification.ClassificationError as err:
+        raise click.BadParameter(err.detail, param_hint="--classification") from None
 
 
 def _record_options(f: Any) -> Any:
     options = [
         click.option("--key", "key_path", required=True, help="Key directory or private JWK file."),
-        click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True),
+        click.option("--format", "fmt", type=click.Choice(["di", "jwt", "sd-jwt"]), default="di", show_default=True),
+        click.option("--holder-key", help="With --format sd-jwt: the holder's key (dir or JWK) to bind as cnf."),
+        click.option(
+            "--classification", "classification_path", type=click.Path(dir_okay=False), help=CLASSIFICATION_HELP
+        ),
         click.option("--envelope", is_flag=True, help="With --format jwt: an EnvelopedVerifiableCredential."),
         click.option("--suite", type=click.Choice(sorted(SUITES)), help="Default: follows the key type."),
         click.option("--created", type=INSTANT, help="The proof's created time (default: now)."),
@@ -89,9 +104,36 @@ def _refuse_invalid(report: ValidationReport, path: str) -> None:
         _fail(f"{path} is not a valid {report.kind} record ({len(report.errors)} error(s)); nothing was signed")
 
 
-def _sign_and_emit(unsigned: dict[str, Any], signer: Any, what: str, out: str | None, **options: Any) -> None:
+def _sign_and_emit(
+    unsigned: dict[str, Any],
+    signer: Any,
+    what: str,
+    out: str | None,
+    *,
+    holder_key: str | None,
+    classification_path: str | None,
+    **options: Any,
+) -> None:
     """Secure a record's credential (with status entries when asked) and write it out."""
-    _emit(_sign(unsigned, signer, loader=ContextLoader(), **options), out, what)
+    if options["fmt"] != "sd-jwt":
+        if holder_key or classification_path:
+            raise click.UsageError("--holder-key and --classification go with --format sd-jwt")
+        _emit(_sign(unsigned, signer, loader=ContextLoader(), **options), out, what)
+        return
+    if options["envelope"] or options["suite"]:
+        raise click.UsageError("--envelope and --suite do not apply to --format sd-jwt")
+    from .cli_sdjwt import sign_sd_jwt
+
+    signed = sign_sd_jwt(
+        unsigned,
+        signer,
+        holder_key=holder_key,
+        classification_path=classification_path,
+        created=options["created"],
+        status=options["status"],
+        key_path=options["key_path"],
+    )
+    _emit(signed, out, what)
 
 
 @issue.command("passport")
@@ -115,6 +157,8 @@ def issue_passport(
     footprints: tuple[str, ...],
     key_path: str,
     fmt: str,
+    holder_key: str | None,
+    classification_path: str | None,
     envelope: bool,
     suite: str | None,
     created: datetime | None,
@@ -140,6 +184,8 @@ def issue_passport(
         envelope=envelope,
         status=status,
         key_path=key_path,
+        holder_key=holder_key,
+        classification_path=classification_path,
     )
 
 
@@ -152,6 +198,8 @@ def issue_footprint(
     source: str | None,
     key_path: str,
     fmt: str,
+    holder_key: str | None,
+    classification_path: str | None,
     envelope: bool,
     suite: str | None,
     created: datetime | None,
@@ -178,6 +226,8 @@ def issue_footprint(
         envelope=envelope,
         status=status,
         key_path=key_path,
+        holder_key=holder_key,
+        classification_path=classification_path,
     )
 
 
@@ -217,17 +267,23 @@ def schema() -> None:
 @click.argument("kind", type=click.Choice(["passport", "footprint"]))
 @click.option("--tier", type=click.Choice(TIERS), help="Only fields of this EU Battery Regulation access tier.")
 @click.option("--model-version", type=click.Choice(sorted(passport.MODELS)), default="6.1.0", show_default=True)
+@click.option("--classification", "classification_path", type=click.Path(dir_okay=False), help=CLASSIFICATION_HELP)
 @click.option("--json", "as_json", is_flag=True)
-def schema_fields(kind: str, tier: str | None, model_version: str, as_json: bool) -> None:
-    """Every field with its type and EU Battery Regulation Annex XIII access tier (passports)."""
+def schema_fields(
+    kind: str, tier: str | None, model_version: str, classification_path: str | None, as_json: bool
+) -> None:
+    """Every field with its type, Annex XIII access tier, China data class and default export action."""
     schema_id = passport.MODELS[model_version].schema_id if kind == "passport" else footprint.MODEL.schema_id
-    rows = [f for f in fields(schema_id) if tier is None or f.tier == tier]
+    table = load_classification(kind, schema_id, classification_path)
+    rows = [f for f in table if tier is None or f.tier == tier]
     if as_json:
-        data = [{"path": f.path, "type": f.type, "tier": f.tier, "required": f.required} for f in rows]
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps([f.to_dict() for f in rows], indent=2))
         return
     for f in rows:
-        click.echo(f"{f.path:<72} {(f.tier or '-'):<20} {f.type}{'' if f.required else ' (optional)'}")
+        china = f.china_class + (f"/{f.scenario}" if f.scenario else "")
+        action = f.action + (f"({f.aggregate})" if f.aggregate else "")
+        optional = "" if f.required else " (optional)"
+        click.echo(f"{f.path:<72} {f.tier:<20} {china:<48} {action:<16} {f.type}{optional}")
 
 
 @main.command()

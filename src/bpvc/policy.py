@@ -8,7 +8,8 @@ built in code. Example::
     max_credential_age_days = 400         # refuse credentials issued longer ago than this
     check_status = true                   # read the status of every credential that has credentialStatus
     require_status = false                # true: a credential without credentialStatus fails the status check
-    formats = ["di", "vc+jwt"]            # also: "vcdm1.1-jwt", "legacy-ld"
+    formats = ["di", "vc+jwt"]            # also: "vcdm1.1-jwt", "legacy-ld", "dc+sd-jwt"
+    require_key_binding = true            # an SD-JWT VC must come with a key-binding JWT
     cryptosuites = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]
     algorithms = ["EdDSA", "ES256", "ES384"]
 
@@ -34,7 +35,7 @@ from urllib.parse import unquote
 from . import strict_json
 from .errors import MalformedError
 
-FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld")
+FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld", "dc+sd-jwt")
 _BPNL = re.compile(r"BPNL[A-Za-z0-9]{12}")
 MAX_POLICY_BYTES = 1 << 20  # a policy is a few hundred bytes; a thousand trusted issuers fit in far less
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
@@ -72,6 +73,7 @@ class Policy:
     cryptosuites: frozenset[str] | None = None
     algorithms: frozenset[str] | None = None
     trusted_status_issuers: frozenset[str] = field(default_factory=frozenset)
+    require_key_binding: bool = False  # SD-JWT VC: always ask for a KB-JWT, not only with a challenge or domain
 
 
 def _did_web_host(did: str) -> str | None:
@@ -118,6 +120,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         "max_credential_age_days",
         "check_status",
         "require_status",
+        "require_key_binding",
         "formats",
         "cryptosuites",
         "algorithms",
@@ -136,7 +139,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         if isinstance(age, bool) or not isinstance(age, (int, float)) or age <= 0:
             raise MalformedError("policy: max_credential_age_days must be a positive number")
         kwargs["max_credential_age_days"] = float(age)
-    for flag in ("check_status", "require_status"):
+    for flag in ("check_status", "require_status", "require_key_binding"):
         if flag in section:
             if not isinstance(section[flag], bool):
                 raise MalformedError(f"policy: {flag} must be true or false")

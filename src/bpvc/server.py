@@ -66,6 +66,7 @@ from .errors import (
 from .issuer import InvalidDocumentError, issue_credential, issue_credential_jwt
 from .keys import Signer
 from .result import Outcome, Problem, VerificationResult
+from .sd_jwt.compact import looks_like_sd_jwt
 from .suites import SUITES
 from .verifier import Verifier
 
@@ -300,9 +301,9 @@ def _securable(value: Any, member: str) -> dict[str, Any] | str:
     """A credential or presentation member: a JSON object, or a compact JWS string."""
     if isinstance(value, dict):
         return value
-    if isinstance(value, str) and jose.looks_like_jws(value):
+    if isinstance(value, str) and (jose.looks_like_jws(value) or looks_like_sd_jwt(value)):
         return value.strip()
-    raise _bad_request(f"{member} must be a JSON object or a compact JWS", json_path=f"$.{member}")
+    raise _bad_request(f"{member} must be a JSON object, a compact JWS or an SD-JWT", json_path=f"$.{member}")
 
 
 def _is_presentation(document: dict[str, Any]) -> bool:

@@ -46,6 +46,7 @@ from .records import MODELS_BY_SCHEMA
 from .records import domain_findings as record_domain_findings
 from .result import Check, Outcome, Problem, VerificationResult
 from .schema import SchemaRegistry, SchemaUnavailableError, SchemaUnusableError
+from .sd_jwt import compact as sd_jwt_compact
 from .status.checker import StatusChecker, outcome_problems
 from .suites import ALL_SUITES, DEFAULT_ALLOWED
 
@@ -87,7 +88,7 @@ def _parse_input(data: Any) -> dict[str, Any] | str:
         except UnicodeDecodeError:
             raise ParsingError("input is not UTF-8 text") from None
     if isinstance(data, str):
-        if jose.looks_like_jws(data):
+        if jose.looks_like_jws(data) or sd_jwt_compact.looks_like_sd_jwt(data):
             return data.strip()
         try:
             parsed = strict_json.loads(data)
@@ -201,6 +202,10 @@ class Verifier:
     def _dispatch(
         self, parsed: dict[str, Any] | str, now: dates.Instant, challenge: str | None, domain: str | list[str] | None
     ) -> VerificationResult:
+        if isinstance(parsed, str) and sd_jwt_compact.looks_like_sd_jwt(parsed):
+            from .sd_jwt.vc import verify_with  # SD-JWT VC: its own module, reusing this verifier's checks
+
+            return verify_with(self, parsed, now, challenge, domain)
         if isinstance(parsed, str):
             return self._verify_jws(parsed, now, challenge, domain)
         kind = _kind_of(parsed)

@@ -160,7 +160,7 @@ def test_published_status_list_verifies_in_js_with_the_same_bits(tmp_path, ctx_f
     key = KeyPair.generate("ed25519", "did:web:battery-maker.example#key-1")
     doc = did_web_document(key.controller, [keystore.multikey_method(key)], active=[key.verification_method])
     (tmp_path / "dids.json").write_text(json.dumps({doc["id"]: doc}))
-    with Registry(str(tmp_path / "r.sqlite")) as registry:
+    with Registry(str(tmp_path / "r.sqlite"), create=True) as registry:
         issued = []
         for i in range(12):
             cred = dict(example_credential, id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}", issuer=key.controller)

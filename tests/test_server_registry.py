@@ -20,14 +20,17 @@ with warnings.catch_warnings():
 TOKEN = "registry-test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BASE = "https://status.battery-maker.example/lists"
+NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 
 
 def test_status_cycle_over_http(tmp_path, example_credential):
     key = KeyPair.generate("ed25519")
     key = key.with_verification_method(keystore.verification_method_for("did:key", key))
-    registry = Registry(str(tmp_path / "registry.sqlite"))
-    service = RegistryStatusService(registry, key, BASE)
-    client = TestClient(create_app(ServerConfig(Verifier(), issuer=key, token=TOKEN, status=service)))
+    registry = Registry(str(tmp_path / "registry.sqlite"), create=True)
+    service = RegistryStatusService(registry, key, BASE, clock=lambda: NOW)
+    client = TestClient(
+        create_app(ServerConfig(Verifier(), issuer=key, token=TOKEN, status=service, clock=lambda: NOW))
+    )
     body = {
         "credential": dict(
             example_credential, id="urn:uuid:0c7e7b4e-9a57-4b3c-8a0e-2f7a9b1d5e11", issuer=key.controller
@@ -48,7 +51,7 @@ def test_status_cycle_over_http(tmp_path, example_credential):
             found[url] = response.json()
         return found
 
-    now = datetime.now(UTC)
+    now = NOW
     assert Verifier(status_lists=lists()).verify(vc, now=now).verified
     changed = client.post(
         "/credentials/status",

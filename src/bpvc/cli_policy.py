@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from .cli import _emit, _fail, _read_json
+from .cli import _emit, _fail
+from .cli_io import load_json
 from .crossborder import odrl
 
 _BPNL = re.compile(r"BPNL[0-9A-Z]{12}")
@@ -76,7 +77,7 @@ def policy_odrl(
 def policy_check(file: str, kind: str, profile_dir: str | None) -> None:
     """Check a policy (or one atomic constraint) against the Catena-X profile; exit 0 conforms, 1 not."""
     profile = _profile(profile_dir)
-    document = _read_json(file, "policy")
+    document = load_json(file, "policy", config=False)  # the document judged: a bad one exits 1
     if isinstance(document, dict) and isinstance(document.get("policy"), dict):  # an EDC PolicyDefinition
         document = {"@id": document.get("@id", ""), **document["policy"]}
     found = profile.constraint_problems(document) if kind == "constraint" else profile.problems(document, kind=kind)

@@ -33,12 +33,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from . import strict_json
 from .errors import MalformedError
 
 FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld", "dc+sd-jwt")
 # "check": the key that made a proof must be controlled by the issuer (holder); "skip": proof only.
 KEY_OWNERSHIP = ("check", "skip")
 _BPNL = re.compile(r"BPNL[A-Za-z0-9]{12}")
+MAX_POLICY_BYTES = 1 << 20  # a policy is a few hundred bytes; a thousand trusted issuers fit in far less
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
 
 
@@ -201,13 +203,25 @@ def _issuer(entry: Any, index: int) -> TrustedIssuer:
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read a TOML policy file."""
+    """Read a TOML policy file (at most :data:`MAX_POLICY_BYTES`, nested at most ``strict_json.MAX_DEPTH``)."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        raw = strict_json.read_bounded(path, max_bytes=MAX_POLICY_BYTES)
     except FileNotFoundError:
         raise MalformedError(f"policy file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise MalformedError(f"policy file {path} cannot be read: {err}") from None
+    except OSError as err:
+        raise MalformedError(f"policy file {path} cannot be read: {err.strerror or err}") from None
+    except strict_json.StrictJsonError:
+        raise MalformedError(f"policy file {path} is larger than {MAX_POLICY_BYTES} bytes") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+        strict_json.check_value(data)
+    except UnicodeDecodeError as err:
+        raise MalformedError(f"policy file {path} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except tomllib.TOMLDecodeError as err:
         raise MalformedError(f"policy file {path} is not valid TOML: {err}") from None
+    except RecursionError:
+        raise MalformedError(f"policy file {path} is nested too deeply") from None
+    except ValueError as err:  # an integer past Python's digit limit; a lone surrogate (check_value)
+        reason = str(err).split(":", 1)[0].strip() or type(err).__name__  # Python's own advice is not for users
+        raise MalformedError(f"policy file {path} is not an acceptable policy: {reason}") from None
     return parse_policy(data)

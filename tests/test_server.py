@@ -557,6 +557,17 @@ def test_status_update_refused_by_the_registry_is_422(client: TestClient, status
     assert "cannot be reinstated" in body["detail"]
 
 
+def test_unavailable_registry_is_503(client: TestClient, status: FakeStatus, monkeypatch) -> None:
+    from bpvc.status.registry import RegistryUnavailableError
+
+    def broken(*args: Any) -> None:
+        raise RegistryUnavailableError("the database server closed the connection")
+
+    monkeypatch.setattr(status, "update", broken)
+    body = _is_problem(client.post("/credentials/status", json=_status_request(), headers=AUTH), 503)
+    assert "not available" in body["detail"]
+
+
 def test_status_update_needs_the_token(client: TestClient, status: FakeStatus) -> None:
     status.states[("urn:uuid:1", "revocation")] = "active"
     _is_problem(client.post("/credentials/status", json=_status_request()), 401)

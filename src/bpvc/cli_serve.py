@@ -17,9 +17,11 @@ from typing import Any
 import click
 import uvicorn
 
-from .cli import CONTEXT, _contexts, _did_documents, _load_signer, build_verifier, main, policy_from
+from .cli import CONTEXT, _contexts, _did_documents, _files, _load_signer, build_verifier, main, policy_from
 from .cli_io import setup_fail
+from .fetch import Fetcher
 from .server import DEFAULT_MAX_BODY_BYTES, ServerConfig, create_app
+from .status.checker import StatusChecker
 from .status.registry import Registry
 from .status.service import RegistryStatusService
 
@@ -93,6 +95,19 @@ def _logging_config() -> dict[str, Any]:
     help="Create the --registry if it does not exist yet (in an existing folder); otherwise it must exist.",
 )
 @click.option(
+    "--status-list",
+    "status_lists",
+    type=CONTEXT,
+    multiple=True,
+    help="A status list credential, offline: URL=FILE (repeatable). With --registry the service's own "
+    "lists are read from the registry.",
+)
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Resolve did:web and fetch status lists over https (public addresses only, bounded, cached).",
+)
+@click.option(
     "--max-body",
     type=click.IntRange(1, 64 << 20),
     default=DEFAULT_MAX_BODY_BYTES,
@@ -110,6 +125,8 @@ def serve(
     registry: str | None,
     status_base: str | None,
     create_registry: bool,
+    status_lists: tuple[Any, ...],
+    allow_network: bool,
     max_body: int,
 ) -> None:
     """Serve the W3C VC API: verify credentials and presentations; issue with --issuer-key."""
@@ -118,12 +135,7 @@ def serve(
     if create_registry and not registry:
         raise click.UsageError("--create-registry goes with --registry")
     mapping, pins = _contexts(contexts)
-    verifier = build_verifier(
-        policy=policy_from(policy),
-        contexts=mapping,
-        context_pins=pins,
-        did_documents=_did_documents(did_docs),
-    )
+    trust = policy_from(policy)
     token = os.environ.get(token_env, "").strip() or None
     signer = None
     if issuer_key:
@@ -137,6 +149,22 @@ def serve(
     status = None
     if registry and signer is not None and status_base:
         status = RegistryStatusService(Registry(registry, create=create_registry), signer, status_base)
+    fetcher = Fetcher() if allow_network else None
+    # the service decides the status of what it issued: its own lists come straight from its registry
+    checker = StatusChecker(
+        lists=_files(status_lists, "status list"),
+        source=status.list_for_url if status is not None else None,
+        fetcher=fetcher,
+        trusted_list_issuers=trust.trusted_status_issuers if trust is not None else frozenset(),
+    )
+    verifier = build_verifier(
+        policy=trust,
+        contexts=mapping,
+        context_pins=pins,
+        did_documents=_did_documents(did_docs),
+        fetcher=fetcher,
+        status_checker=checker,
+    )
     config = ServerConfig(
         verifier=verifier, issuer=signer, token=token if signer else None, status=status, max_body_bytes=max_body
     )

@@ -126,6 +126,7 @@ class Verifier:
         require_status: bool | None = None,
         trusted_status_issuers: frozenset[str] | set[str] | None = None,
         max_canonicalization_work: int = DEFAULT_MAX_WORK,
+        status_checker: StatusChecker | None = None,
         key_ownership: str | None = None,
     ) -> None:
         """Build once, share everywhere. Keyword options override the matching ``policy`` fields."""
@@ -152,7 +153,9 @@ class Verifier:
             raise ValueError(f"unsupported JOSE algorithm(s): {', '.join(sorted(bad_algs))}")
         self._loader = ContextLoader(contexts, pins=context_pins)
         self._schemas = SchemaRegistry(schemas)
-        self._status_checker = StatusChecker(
+        if status_checker is not None and status_lists:
+            raise ValueError("pass status_checker, or status_lists for the default one, not both")
+        self._status_checker = status_checker or StatusChecker(
             lists=status_lists, fetcher=fetcher, trusted_list_issuers=self._policy.trusted_status_issuers
         )
         self._resolver = Resolver(did_documents, fetcher=fetcher)

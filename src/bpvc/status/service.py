@@ -54,6 +54,11 @@ class RegistryStatusService:
         with self._lock:
             self._cache.clear()
 
+    def list_for_url(self, url: str) -> dict[str, Any] | None:
+        """The signed list published at ``url``, when it is one of this issuer's (a StatusChecker source)."""
+        info = next((lst for lst in self._registry.lists() if lst.url == url), None)
+        return None if info is None else self.list_credential(info.id)
+
     def list_credential(self, list_id: str) -> dict[str, Any] | None:
         info = next((lst for lst in self._registry.lists() if lst.id == list_id), None)
         if info is None or info.issuer != self._issuer:

@@ -125,6 +125,7 @@ _BPVC = "https://w3id.org/bpvc/contexts/"
 PUBLISHED_CONTEXTS = {
     _BPVC + "battery-pass/6.0.0": "d12919295574c5e52539851f173db6a446aa1443ba7b65fd4be742e01a1bb146",
     _BPVC + "battery-pass/6.1.0": "778f681c16b5612d9b667bc1fa2074b82b9bb619ebef3ec8beeaf284eb5ee1b1",
+    _BPVC + "cf-declaration/1.0.0": "7d6f57a2131f2ef26bf45f4b2884edf4d6aa7c0b01b2c0e66618afd0a7be2a17",
     _BPVC + "credentials/v1": "06fc51b8859c38d48f036a51f3a136e60e459c637f9b8c4c6cd2d95fc8856912",
     _BPVC + "pcf/8.0.0": "ed72a85d8e756999e21def382b30c771a098047fba020d50c1159c7f767178fb",
 }

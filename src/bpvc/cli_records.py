@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from . import jose, qrcode
+from . import jose, qrcode, strict_json
 from .cli import (
     INSTANT,
     StatusRequest,
@@ -27,19 +27,35 @@ from .cli import (
     main,
     status_options,
 )
+from .cli_io import os_reason, prepare_folder, read_bytes, read_text, setup_fail
 from .contexts import ContextLoader
+from .crossborder import classification
 from .errors import MalformedError
 from .files import atomic_path
 from .records import consortium, footprint, passport, pcf_import
 from .records.report import ValidationReport
-from .schema import TIERS, fields
+from .schema import TIERS
 from .suites import SUITES
+
+CLASSIFICATION_HELP = "An operator's field classification over the bundled one (default: $BPVC_CLASSIFICATION)."
+
+
+def load_classification(kind: str, schema_id: str, path: str | None) -> classification.Classification:
+    """The bundled classification with the operator's file over it; a bad file is a setup error (exit 2)."""
+    try:
+        return classification.load(kind, schema_id, override=path or classification.override_from_env())
+    except classification.ClassificationError as err:
+        raise click.BadParameter(err.detail, param_hint="--classification") from None
 
 
 def _record_options(f: Any) -> Any:
     options = [
         click.option("--key", "key_path", required=True, help="Key directory or private JWK file."),
-        click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True),
+        click.option("--format", "fmt", type=click.Choice(["di", "jwt", "sd-jwt"]), default="di", show_default=True),
+        click.option("--holder-key", help="With --format sd-jwt: the holder's key (dir or JWK) to bind as cnf."),
+        click.option(
+            "--classification", "classification_path", type=click.Path(dir_okay=False), help=CLASSIFICATION_HELP
+        ),
         click.option("--envelope", is_flag=True, help="With --format jwt: an EnvelopedVerifiableCredential."),
         click.option("--suite", type=click.Choice(sorted(SUITES)), help="Default: follows the key type."),
         click.option("--created", type=INSTANT, help="The proof's created time (default: now)."),
@@ -52,15 +68,15 @@ def _record_options(f: Any) -> Any:
 
 def related_resource(path: Path) -> dict[str, str]:
     """A relatedResource entry for a footprint credential file: its id, media type and digest (VCDM 2.0 §5.3)."""
-    raw = path.read_bytes()
+    raw = read_bytes(path, "footprint")
     text = raw.decode("utf-8", errors="replace").strip()
     if jose.looks_like_jws(text):
         document, media = jose.decode(text).payload, "application/vc+jwt"
     else:
         try:
-            document, media = json.loads(text), "application/vc"
-        except json.JSONDecodeError as err:
-            _fail(f"footprint {path}: not JSON or a vc+jwt: {err.msg}")
+            document, media = strict_json.loads(raw), "application/vc"
+        except ValueError as err:
+            _fail(f"footprint {path}: not JSON or a vc+jwt: {strict_json.describe(err)}")
     ident = document.get("id") if isinstance(document, dict) else None
     if not isinstance(ident, str):
         _fail(f"footprint {path}: the credential has no id to link to")
@@ -72,11 +88,9 @@ def _load_record(path: str, kind: str) -> tuple[Any, str | None]:
     """The record and its encoding problem (a UTF-16 or BOM file is read, and reported)."""
     try:
         return consortium.read_record(path)
-    except FileNotFoundError:
-        _fail(f"{kind} record {path}: no such file")
-    except OSError as err:
-        _fail(f"{kind} record {path}: cannot read: {err}")
-    except MalformedError as err:
+    except OSError as err:  # the file is missing or unreadable: the command cannot run (exit 2)
+        setup_fail(f"{kind} record {path}: {os_reason(err)}")
+    except MalformedError as err:  # the file is there but is not an acceptable record (exit 1)
         _fail(f"{kind} record {path}: {err.detail}")
 
 
@@ -90,9 +104,36 @@ def _refuse_invalid(report: ValidationReport, path: str) -> None:
         _fail(f"{path} is not a valid {report.kind} record ({len(report.errors)} error(s)); nothing was signed")
 
 
-def _sign_and_emit(unsigned: dict[str, Any], signer: Any, what: str, out: str | None, **options: Any) -> None:
+def _sign_and_emit(
+    unsigned: dict[str, Any],
+    signer: Any,
+    what: str,
+    out: str | None,
+    *,
+    holder_key: str | None,
+    classification_path: str | None,
+    **options: Any,
+) -> None:
     """Secure a record's credential (with status entries when asked) and write it out."""
-    _emit(_sign(unsigned, signer, loader=ContextLoader(), **options), out, what)
+    if options["fmt"] != "sd-jwt":
+        if holder_key or classification_path:
+            raise click.UsageError("--holder-key and --classification go with --format sd-jwt")
+        _emit(_sign(unsigned, signer, loader=ContextLoader(), **options), out, what)
+        return
+    if options["envelope"] or options["suite"]:
+        raise click.UsageError("--envelope and --suite do not apply to --format sd-jwt")
+    from .cli_sdjwt import sign_sd_jwt
+
+    signed = sign_sd_jwt(
+        unsigned,
+        signer,
+        holder_key=holder_key,
+        classification_path=classification_path,
+        created=options["created"],
+        status=options["status"],
+        key_path=options["key_path"],
+    )
+    _emit(signed, out, what)
 
 
 @issue.command("passport")
@@ -116,6 +157,8 @@ def issue_passport(
     footprints: tuple[str, ...],
     key_path: str,
     fmt: str,
+    holder_key: str | None,
+    classification_path: str | None,
     envelope: bool,
     suite: str | None,
     created: datetime | None,
@@ -141,6 +184,8 @@ def issue_passport(
         envelope=envelope,
         status=status,
         key_path=key_path,
+        holder_key=holder_key,
+        classification_path=classification_path,
     )
 
 
@@ -153,6 +198,8 @@ def issue_footprint(
     source: str | None,
     key_path: str,
     fmt: str,
+    holder_key: str | None,
+    classification_path: str | None,
     envelope: bool,
     suite: str | None,
     created: datetime | None,
@@ -179,6 +226,8 @@ def issue_footprint(
         envelope=envelope,
         status=status,
         key_path=key_path,
+        holder_key=holder_key,
+        classification_path=classification_path,
     )
 
 
@@ -218,17 +267,23 @@ def schema() -> None:
 @click.argument("kind", type=click.Choice(["passport", "footprint"]))
 @click.option("--tier", type=click.Choice(TIERS), help="Only fields of this EU Battery Regulation access tier.")
 @click.option("--model-version", type=click.Choice(sorted(passport.MODELS)), default="6.1.0", show_default=True)
+@click.option("--classification", "classification_path", type=click.Path(dir_okay=False), help=CLASSIFICATION_HELP)
 @click.option("--json", "as_json", is_flag=True)
-def schema_fields(kind: str, tier: str | None, model_version: str, as_json: bool) -> None:
-    """Every field with its type and EU Battery Regulation Annex XIII access tier (passports)."""
+def schema_fields(
+    kind: str, tier: str | None, model_version: str, classification_path: str | None, as_json: bool
+) -> None:
+    """Every field with its type, Annex XIII access tier, China data class and default export action."""
     schema_id = passport.MODELS[model_version].schema_id if kind == "passport" else footprint.MODEL.schema_id
-    rows = [f for f in fields(schema_id) if tier is None or f.tier == tier]
+    table = load_classification(kind, schema_id, classification_path)
+    rows = [f for f in table if tier is None or f.tier == tier]
     if as_json:
-        data = [{"path": f.path, "type": f.type, "tier": f.tier, "required": f.required} for f in rows]
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps([f.to_dict() for f in rows], indent=2))
         return
     for f in rows:
-        click.echo(f"{f.path:<72} {(f.tier or '-'):<20} {f.type}{'' if f.required else ' (optional)'}")
+        china = f.china_class + (f"/{f.scenario}" if f.scenario else "")
+        action = f.action + (f"({f.aggregate})" if f.aggregate else "")
+        optional = "" if f.required else " (optional)"
+        click.echo(f"{f.path:<72} {f.tier:<20} {china:<48} {action:<16} {f.type}{optional}")
 
 
 @main.command()
@@ -245,13 +300,15 @@ def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None
     suffix = Path(out).suffix.lower()
     if suffix not in (".svg", ".png"):
         raise click.UsageError("-o must end in .svg or .png")
+    text = read_text(credential_path, "credential")
     try:
-        text = Path(credential_path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        _fail(f"{credential_path}: no such file")
-    except (OSError, UnicodeDecodeError) as err:
-        _fail(f"{credential_path}: cannot read: {err}")
-    link = qrcode.passport_link(text, resolver=resolver)
-    with atomic_path(out, suffix=suffix) as tmp:
-        qrcode.render(link, str(tmp), scale=scale)
+        link = qrcode.passport_link(text, resolver=resolver)
+    except qrcode.ResolverError as err:  # the credential is fine; the command needs another option
+        raise click.UsageError(err.detail) from None
+    prepare_folder(Path(out).parent, f"the QR code {out}")
+    try:
+        with atomic_path(out, suffix=suffix) as tmp:
+            qrcode.render(link, str(tmp), scale=scale)
+    except OSError as err:
+        setup_fail(f"cannot write the QR code {out}: {os_reason(err)}")
     click.echo(f"{out}: {link}")

@@ -121,6 +121,7 @@ def add_proof(
     existing = proofs_of(document)
     matching = _matching_proofs(existing, options)
     unsecured = _secured_input(document, matching)
+    options = suite.prepare_proof(options, unsecured)
     options["proofValue"] = suite.create_proof_value(unsecured, dict(options), signer, key_type, loader)
     out = dict(document)
     out["proof"] = existing + [options] if existing else options

@@ -63,6 +63,8 @@ class VerificationResult:
     document: dict[str, Any] | None = None
     kind: str = "credential"
     credentials: tuple[VerificationResult, ...] = field(default=())
+    # selectively disclosed credentials (SD-JWT VC): the JSON paths of the claims the holder disclosed
+    disclosed: tuple[str, ...] | None = None
 
     @property
     def verified(self) -> bool:
@@ -95,4 +97,6 @@ class VerificationResult:
         }
         if self.credentials:
             out["credentials"] = [c.to_dict() for c in self.credentials]
+        if self.disclosed is not None:
+            out["disclosed"] = list(self.disclosed)
         return out

@@ -1,0 +1,1 @@
+"""Cross-border transfer: field classification, minimised views, usage policies, the export log."""

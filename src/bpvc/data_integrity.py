@@ -206,16 +206,20 @@ def proof_option_problems(
 
 
 def context_problems(document: dict[str, Any], proof: Any) -> list[BpvcError]:
-    """DI §4.4 (Verify Proof): a proof's own ``@context`` must open the secured document's, in order."""
+    """DI §4.4 (Verify Proof): a proof's own ``@context`` must open the secured document's, in order.
+
+    Every suite: RDFC proofs carry none, JCS proofs the document's (their suite also hashes with it).
+    """
     if not isinstance(proof, dict) or "@context" not in proof:
         return []
-    own = _set(proof["@context"])
-    secured = _set(document.get("@context", []))
-    if secured[: len(own)] == own:
+    signed = [] if proof["@context"] is None else _set(proof["@context"])
+    present = _set(document.get("@context")) if document.get("@context") is not None else []
+    if present[: len(signed)] == signed:
         return []
+    names = ", ".join(c if isinstance(c, str) else "an inline context" for c in signed)
     return [
         ProofError(
-            "the proof's @context must be the first entries of the document's @context, in the same order",
+            f"the document's @context does not start with the contexts the proof signed ({names or 'none'})",
             json_path="$.proof['@context']",
         )
     ]
@@ -225,8 +229,9 @@ def check_proof_shapes(document: dict[str, Any], *, loader: ContextLoader, memo:
     """Safe mode and the signed shape (:mod:`bpvc.signed_shape`) for what each proof's signature covers.
 
     The proof options are read as JSON (``expires``, ``proofPurpose``, ``domain``...), so a member written
-    under another name would be signed but not checked. Each proof configuration is expanded once, through
-    ``memo``, and the suite's hashing reuses it. A proof that cannot be verified at all (unknown type or
+    under another name would be signed but not checked. Each proof configuration, with the document's
+    ``@context``, is expanded once through ``memo``; the RDFC suites' hashing reuses it (a JCS proof costs
+    this one small expansion more). A proof that cannot be verified at all (unknown type or
     suite, no key or signature) is left to the proof check. Raises the first problem, with its JSON path.
     """
     all_proofs = proofs_of(document)
@@ -238,6 +243,8 @@ def check_proof_shapes(document: dict[str, Any], *, loader: ContextLoader, memo:
             config = suite.proof_configuration(proof, document)
         except BpvcError:
             continue
+        if "@context" in document:  # the proof means what it says inside the document (RDFC suites hash it so)
+            config["@context"] = document["@context"]
         if any(field not in proof for field in ("verificationMethod", "proofPurpose", suite.value_field)):
             continue
         try:

@@ -1,11 +1,16 @@
 """How a partner system embeds the bpvc verifier: build it once, verify a folder of received credentials.
 
     python examples/partner_check.py RECEIVED_DIR --did-doc maker-did.json --status-list URL=FILE \
-        [--policy policy.toml] [--challenge C --domain D] [--now 2026-12-01T00:00:00Z]
+        [--policy policy.toml] [--challenge C --domain D] [--now 2026-12-01T00:00:00Z] [--expect KIND]
 
-Prints one JSON line per file: {"file", "verified", "outcome", "failed", "problems"}; outcome is
+Prints one JSON line per file: {"file", "kind", "verified", "outcome", "failed", "problems"}; outcome is
 "verified", "invalid" (something is wrong) or "undecided" (could not be checked: an unknown
 context, an unreachable key or status list).
+
+A verified result says the document is what it claims to be; it does not say it is the kind of
+document you expected. So check ``result.kind`` too: this script accepts credentials, and
+presentations only when it asked for a challenge (a presentation that answers no challenge of
+yours can be a replay). A document of another kind is "invalid" and lists "kind" as failed.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from bpvc import Verifier, load_policy
+from bpvc import Verifier, load_policy, strict_json
 
 
 def main() -> None:
@@ -27,19 +32,31 @@ def main() -> None:
     parser.add_argument("--challenge")
     parser.add_argument("--domain")
     parser.add_argument("--now", type=datetime.fromisoformat)
+    parser.add_argument(
+        "--expect",
+        action="append",
+        choices=["credential", "presentation"],
+        help="The kinds of document accepted (repeatable); default: credentials, and presentations with --challenge.",
+    )
     args = parser.parse_args()
+    expected = set(args.expect or (["credential", "presentation"] if args.challenge else ["credential"]))
 
     # Build the verifier once; it is immutable and thread-safe, so share it across the whole system.
-    documents = {doc["id"]: doc for doc in (json.loads(p.read_text()) for p in args.did_doc)}
+    documents = {doc["id"]: doc for doc in (strict_json.load_file(p) for p in args.did_doc)}
     lists = dict(spec.split("=", 1) for spec in args.status_list)
     verifier = Verifier(
         policy=load_policy(args.policy) if args.policy else None, did_documents=documents, status_lists=lists
     )
 
     for path in sorted(args.folder.iterdir()):
-        result = verifier.verify(path.read_bytes(), now=args.now, challenge=args.challenge, domain=args.domain)
-        outcome = "verified" if result.verified else "invalid" if result.invalid else "undecided"
-        failed = [c.name for c in result.checks if c.outcome.value in ("failed", "indeterminate")]
+        result = verifier.verify(
+            strict_json.read_bounded(path), now=args.now, challenge=args.challenge, domain=args.domain
+        )
+        right_kind = result.kind in expected
+        verified = result.verified and right_kind
+        outcome = "verified" if verified else "invalid" if result.invalid or not right_kind else "undecided"
+        failed = [] if right_kind else ["kind"]
+        failed += [c.name for c in result.checks if c.outcome.value in ("failed", "indeterminate")]
         failed += [
             f"credential {i}: {c.name}"
             for i, cred in enumerate(result.credentials)
@@ -54,7 +71,8 @@ def main() -> None:
             json.dumps(
                 {
                     "file": path.name,
-                    "verified": result.verified,
+                    "kind": result.kind,
+                    "verified": verified,
                     "outcome": outcome,
                     "failed": failed,
                     "problems": problems,

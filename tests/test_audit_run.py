@@ -29,6 +29,7 @@ KINDS = {
     "inconsistent": "domain",
 }
 TOTAL, PER_KIND, WITH_STATUS = 10_000, 20, 400
+pytestmark = pytest.mark.slow  # the 10,000-credential batch: ~20 s in all
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def batch(tmp_path_factory):
     seeded: dict[str, str] = {}
     positions = {i * 97 + 13: kind for i, kind in enumerate(k for k in KINDS for _ in range(PER_KIND))}
     lines = []
-    with Registry(str(folder / "registry.sqlite")) as registry:
+    with Registry(str(folder / "registry.sqlite"), create=True) as registry:
         for i in range(TOTAL):
             kind = positions.get(i)
             rec = dict(record, id=str(uuid.UUID(int=i, version=4)))

@@ -14,6 +14,7 @@ EXAMPLE = str(ROOT / "examples" / "battery-credential.json")
 KEYS = str(ROOT / "keys.example")
 DID_DOC = str(ROOT / "keys.example" / "did.json")
 NOW = "2027-03-01T00:00:00Z"
+CREATED = "2027-02-01T00:00:00Z"  # every credential a test verifies is signed at a fixed time, never "now"
 
 
 def run(*args, env=None):
@@ -23,7 +24,7 @@ def run(*args, env=None):
 @pytest.fixture
 def signed(tmp_path):
     out = tmp_path / "vc.json"
-    result = run("issue", "credential", EXAMPLE, "--key", KEYS, "-o", out)
+    result = run("issue", "credential", EXAMPLE, "--key", KEYS, "-o", out, "--created", CREATED)
     assert result.exit_code == 0, result.output
     return out
 
@@ -78,9 +79,9 @@ def test_bad_files_get_a_clear_line_and_exit_1(tmp_path, content, message):
     assert message in result.output
 
 
-def test_missing_file(tmp_path):
+def test_missing_file_is_a_setup_error(tmp_path):
     result = run("verify", tmp_path / "nope.json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no such file" in result.output
 
 
@@ -93,7 +94,7 @@ def test_usage_error_exit_2():
 def test_wrong_key_type_for_suite(tmp_path):
     out = tmp_path / "vc.json"
     result = run("issue", "credential", EXAMPLE, "--key", KEYS, "--suite", "ecdsa-rdfc-2019", "-o", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # the options do not fit together: a usage error
     assert "cannot use a ed25519 key" in result.output
     assert not out.exists()
 
@@ -150,12 +151,12 @@ def test_keys_generate_with_passphrase(tmp_path):
     assert (out / "private.jwk.jwe").exists()
     assert run("issue", "credential", EXAMPLE, "--key", out, env=env).exit_code == 0
     denied = run("issue", "credential", EXAMPLE, "--key", out, env={"BPVC_PASSPHRASE": "wrong"})
-    assert denied.exit_code == 1 and "wrong passphrase" in denied.output
+    assert denied.exit_code == 2 and "wrong passphrase" in denied.output  # the key cannot be used: setup
 
 
 def test_keys_generate_bad_controller(tmp_path):
     result = run("keys", "generate", "--controller", "did:ion:abc", "--out", tmp_path / "k")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--controller" in result.output
     assert not (tmp_path / "k").exists()
 
@@ -174,16 +175,34 @@ def test_context_option_with_pin(tmp_path):
     ok = run("contexts", "list", "--context", f"https://example.org/c={ctx}")
     assert ok.exit_code == 0 and "https://example.org/c" in ok.output
     bad = run("contexts", "list", "--context", f"https://example.org/c={ctx}#sha256={'0' * 64}")
-    assert bad.exit_code == 1 and "pinned" in bad.output
+    assert bad.exit_code == 2 and "pinned" in bad.output  # the file is not the context the pin names
 
 
 def test_issue_jwt_and_envelope_and_verify(tmp_path):
     jwt_out, env_out = tmp_path / "vc.jwt", tmp_path / "vc.env.json"
-    assert run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", jwt_out).exit_code == 0
+    assert (
+        run(
+            "issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", jwt_out, "--created", CREATED
+        ).exit_code
+        == 0
+    )
     assert jwt_out.read_text().startswith("ey") and jwt_out.read_text().count(".") == 2
     assert run("verify", jwt_out, "--did-doc", DID_DOC, "--now", NOW).exit_code == 0
     assert (
-        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "--envelope", "-o", env_out).exit_code
+        run(
+            "issue",
+            "credential",
+            EXAMPLE,
+            "--key",
+            KEYS,
+            "--format",
+            "jwt",
+            "--envelope",
+            "-o",
+            env_out,
+            "--created",
+            CREATED,
+        ).exit_code
         == 0
     )
     assert json.loads(env_out.read_text())["type"] == "EnvelopedVerifiableCredential"
@@ -198,7 +217,7 @@ def test_present_and_verify_with_challenge(tmp_path, signed, fmt):
     cred = signed
     if fmt == "jwt":
         cred = tmp_path / "vc.jwt"
-        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", cred)
+        run("issue", "credential", EXAMPLE, "--key", KEYS, "--format", "jwt", "-o", cred, "--created", CREATED)
     vp = tmp_path / "vp"
     result = run(
         "present",
@@ -211,6 +230,8 @@ def test_present_and_verify_with_challenge(tmp_path, signed, fmt):
         "verifier.example",
         "--format",
         fmt,
+        "--created",
+        CREATED,
         "-o",
         vp,
     )
@@ -227,11 +248,11 @@ def test_rotate_and_retire_from_the_cli(tmp_path):
     keys = tmp_path / "k"
     run("keys", "generate", "--controller", "did:web:battery-maker.example", "--out", keys)
     old = tmp_path / "old.json"
-    run("issue", "credential", EXAMPLE, "--key", keys, "-o", old)
+    run("issue", "credential", EXAMPLE, "--key", keys, "-o", old, "--created", CREATED)
     rotated = run("keys", "rotate", keys)
     assert rotated.exit_code == 0 and "#key-2" in rotated.output
     new = tmp_path / "new.json"
-    run("issue", "credential", EXAMPLE, "--key", keys, "-o", new)
+    run("issue", "credential", EXAMPLE, "--key", keys, "-o", new, "--created", CREATED)
     for vc in (old, new):
         assert run("verify", vc, "--did-doc", keys / "did.json", "--now", NOW).exit_code == 0
     assert run("keys", "retire", keys, "key-1").exit_code == 0
@@ -239,4 +260,4 @@ def test_rotate_and_retire_from_the_cli(tmp_path):
     assert failed.exit_code == 1 and "did:web:battery-maker.example#key-1" in failed.output
     assert run("verify", new, "--did-doc", keys / "did.json", "--now", NOW).exit_code == 0
     refused = run("keys", "retire", keys, "key-2")
-    assert refused.exit_code == 1 and "current signing key" in refused.output
+    assert refused.exit_code == 2 and "current signing key" in refused.output

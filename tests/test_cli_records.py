@@ -22,7 +22,7 @@ def run(*args):
 
 def test_quick_start_issues_the_example_passport_and_verifies_it(tmp_path):
     out = tmp_path / "passport.vc.json"
-    issued = run("issue", "passport", PASSPORT, "--key", KEYS, "-o", out)
+    issued = run("issue", "passport", PASSPORT, "--key", KEYS, "--created", "2027-02-01T00:00:00Z", "-o", out)
     assert issued.exit_code == 0, issued.output
     vc = json.loads(out.read_text())
     assert vc["type"] == ["VerifiableCredential", "BatteryPassportCredential"]
@@ -104,7 +104,9 @@ def test_qr_code_encodes_the_passport_link(tmp_path, suffix):
     subject_id = json.loads(vc.read_text())["credentialSubject"]["id"]
     out = tmp_path / f"qr{suffix}"
     missing = run("qr", vc, "-o", out)
-    assert missing.exit_code == 1 and "--resolver" in missing.output
+    assert missing.exit_code == 2 and "--resolver" in missing.output  # a usage error: the URN needs a resolver
+    http = run("qr", vc, "-o", out, "--resolver", "http://id.battery-maker.example/")
+    assert http.exit_code == 2 and "https" in http.output and not out.exists()
     result = run("qr", vc, "-o", out, "--resolver", "https://id.battery-maker.example/")
     assert result.exit_code == 0, result.output
     expected = f"https://id.battery-maker.example/{subject_id}"

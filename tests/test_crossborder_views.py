@@ -131,4 +131,4 @@ def test_view_command_writes_a_valid_view(tmp_path):
     bad = runner.invoke(main, ["view", "passport", str(PASSPORT), "--tier", "everyone"])
     assert bad.exit_code == 2
     missing = runner.invoke(main, ["view", "passport", str(tmp_path / "nope.json"), "--tier", "public"])
-    assert missing.exit_code == 1 and "no such file" in missing.output
+    assert missing.exit_code == 2 and "no such file" in missing.output  # a missing input: setup error

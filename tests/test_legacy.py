@@ -9,7 +9,7 @@ from conftest import load, need_reference
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from bpvc import errors, multibase
-from bpvc.contexts import ContextLoader
+from bpvc.contexts import CREDENTIALS_V2, ContextLoader
 from bpvc.keys import KeyPair, PublicKey
 from bpvc.result import Outcome
 from bpvc.suites import LEGACY_SUITES
@@ -167,3 +167,107 @@ def test_tractusx_cdc_example_is_refused_for_its_defects():
     assert result.check("validity").problems[0].detail == "expired at 2024-12-06T16:52:40Z"
     # its contexts live on raw.githubusercontent.com: never fetched, so undecided
     assert result.check("contexts").outcome is Outcome.INDETERMINATE
+
+
+# -- data:application/jwt envelopes (what the W3C VCDM 2.0 test suite sends) -----------------------
+
+HOLDER = "did:web:wallet.catena-x.example:BPNL000000000002"
+
+
+def _holder_wallet():
+    private, doc = _secp256k1_wallet()
+    doc = json.loads(json.dumps(doc).replace(DID, HOLDER))
+    return private, doc
+
+
+def _jwt_envelope(kind, token):
+    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "id": f"data:application/jwt,{token}", "type": kind}
+
+
+def _vp_token(holder_key, credential_token, **claims):
+    """The shape of the W3C VCDM 2.0 suite's fixture: a VCDM 2.0 presentation in a ``vp`` claim, its
+    credentials enveloped as ``data:application/jwt`` too."""
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": HOLDER,
+        "verifiableCredential": [_jwt_envelope("EnvelopedVerifiableCredential", credential_token)],
+    }
+    return _legacy_token(holder_key, {"vp": vp, "iss": HOLDER, **claims}, kid=f"{HOLDER}#key-1")
+
+
+def test_enveloped_application_jwt_credential_maps_its_vc_claim():
+    private, doc = _secp256k1_wallet()
+    claims = {"vc": MEMBERSHIP, "iss": DID, "sub": HOLDER, "jti": "urn:uuid:1234", "nbf": 1_735_689_600}
+    token = _legacy_token(private, claims)
+    result = Verifier(did_documents={DID: doc}).verify(_jwt_envelope("EnvelopedVerifiableCredential", token), now=NOW)
+    assert result.verified, result.to_dict()
+    assert result.kind == "credential"
+    assert (result.document["issuer"], result.document["id"]) == (DID, "urn:uuid:1234")
+    assert result.document["issuanceDate"] == "2025-01-01T00:00:00Z"
+
+
+def test_enveloped_application_jwt_presentation_with_its_credentials():
+    issuer_key, issuer_doc = _secp256k1_wallet()
+    holder_key, holder_doc = _holder_wallet()
+    subject = {"id": HOLDER, "name": "Alice"}
+    v2 = {"@context": [CREDENTIALS_V2], "type": ["VerifiableCredential"], "credentialSubject": subject, "issuer": DID}
+    vc = _legacy_token(issuer_key, {"vc": v2, "iss": DID, "sub": HOLDER})
+    envelope = _jwt_envelope("EnvelopedVerifiablePresentation", _vp_token(holder_key, vc, nonce="n-1", aud="v.example"))
+    verifier = Verifier(did_documents={DID: issuer_doc, HOLDER: holder_doc})
+    result = verifier.verify(envelope, now=NOW, challenge="n-1", domain="v.example")
+    assert result.verified, result.to_dict()
+    assert result.kind == "presentation" and result.document["holder"] == HOLDER
+    assert [c.document["issuer"] for c in result.credentials] == [DID]
+    assert result.check("key_ownership").outcome is Outcome.PASSED
+    # the challenge is bound through the JWT's nonce
+    assert not verifier.verify(envelope, now=NOW, challenge="n-2", domain="v.example").verified
+    # a forged credential inside fails the presentation
+    other, _ = _secp256k1_wallet()
+    forged = _vp_token(holder_key, _legacy_token(other, {"vc": v2, "iss": DID}), nonce="n-1", aud="v.example")
+    result = verifier.verify(_jwt_envelope("EnvelopedVerifiablePresentation", forged), now=NOW, challenge="n-1")
+    assert not result.verified and result.credentials[0].check("proof").outcome is Outcome.FAILED
+
+
+def test_application_jwt_credential_enveloped_in_a_presentation():
+    issuer_key, issuer_doc = _secp256k1_wallet()
+    token = _legacy_token(issuer_key, {"vc": MEMBERSHIP, "iss": DID, "sub": HOLDER, "iat": 1_735_689_600})
+    vp = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [_jwt_envelope("EnvelopedVerifiableCredential", token)],
+    }
+    result = Verifier(did_documents={DID: issuer_doc}).verify(vp, now=NOW)
+    assert result.credentials[0].verified, result.credentials[0].to_dict()
+    assert result.credentials[0].document["issuer"] == DID
+
+
+@pytest.mark.parametrize(
+    "kind, claims, headers, reason",
+    [
+        ("EnvelopedVerifiableCredential", {"vp": {"type": ["VerifiablePresentation"]}}, {}, "with a 'vc' claim"),
+        ("EnvelopedVerifiablePresentation", {"vc": MEMBERSHIP}, {}, "with a 'vp' claim"),
+        ("EnvelopedVerifiableCredential", {"vc": MEMBERSHIP, "vp": {}}, {}, "no 'vp' claim"),
+        ("EnvelopedVerifiableCredential", {"vc": MEMBERSHIP}, {"typ": "vc+jwt"}, "typ JWT"),
+    ],
+    ids=["vp in a credential envelope", "vc in a presentation envelope", "both claims", "vc+jwt typ"],
+)
+def test_application_jwt_envelope_must_carry_the_matching_vcdm_11_claim(kind, claims, headers, reason):
+    private, doc = _secp256k1_wallet()
+    token = pyjwt.encode(
+        dict(claims, iss=DID), private, algorithm="ES256K", headers={"kid": f"{DID}#key-1", "typ": "JWT", **headers}
+    )
+    result = Verifier(did_documents={DID: doc}).verify(_jwt_envelope(kind, token), now=NOW)
+    assert result.invalid
+    [problem] = result.check("structure").problems
+    assert reason in problem.detail and problem.json_path == "$.id"
+
+
+def test_application_jwt_envelope_that_is_no_jwt_or_a_bad_wrapper_is_refused():
+    result = Verifier().verify(_jwt_envelope("EnvelopedVerifiableCredential", "not-a-token"), now=NOW)
+    assert result.invalid and "is not a JWT" in result.check("structure").problems[0].detail
+    private, doc = _secp256k1_wallet()
+    envelope = _jwt_envelope("EnvelopedVerifiablePresentation", _legacy_token(private, {"vp": {}, "iss": DID}))
+    envelope["@context"] = ["https://www.w3.org/ns/credentials/examples/v2"]
+    result = Verifier(did_documents={DID: doc}).verify(envelope, now=NOW)
+    assert result.invalid and "@context starting with" in result.check("structure").problems[0].detail

@@ -58,7 +58,7 @@ def batch(tmp_path_factory):
     def sign(document, signer=key):
         return issue_credential(document, signer, created="2026-11-20T00:00:00Z")
 
-    with Registry(str(folder / "registry.sqlite")) as registry:
+    with Registry(str(folder / "registry.sqlite"), create=True) as registry:
         revoked = registry.issue(
             cred(3), purposes=["revocation"], status_base="https://status.battery-maker.example/l", sign=sign
         )

@@ -165,3 +165,63 @@ def test_policy_mistakes_are_named(tmp_path, text, message):
 
 def test_parse_policy_defaults():
     assert parse_policy({}) == Policy()
+
+
+def _signed_by_someone_else(example_credential):
+    """A credential naming one issuer, signed by a key another DID controls (as in the W3C vectors)."""
+    key, doc = _maker("key-holder.example")
+    vc = issue_credential(
+        dict(example_credential, issuer="did:web:battery-maker.example"), key, created="2027-01-01T00:00:00Z"
+    )
+    return vc, doc
+
+
+def test_key_ownership_skip_checks_the_proof_only(tmp_path, example_credential):
+    vc, doc = _signed_by_someone_else(example_credential)
+    strict = _verify(vc, doc, Policy())
+    assert strict.check("key_ownership").outcome is Outcome.FAILED and not strict.verified
+    path = tmp_path / "policy.toml"
+    path.write_text('[verification]\nkey_ownership = "skip"\n')
+    policy = load_policy(path)
+    assert policy.key_ownership == "skip" and Policy().key_ownership == "check"
+    relaxed = _verify(vc, doc, policy)
+    assert relaxed.verified, relaxed.to_dict()
+    ownership = relaxed.check("key_ownership")
+    assert ownership.outcome is Outcome.SKIPPED
+    assert ownership.detail == (
+        'the policy skips it (key_ownership = "skip"): did:web:key-holder.example#key-1 was not bound to the issuer'
+    )
+    others = {c.name: c.outcome for c in relaxed.checks if c.name != "key_ownership"}
+    assert others == {c.name: c.outcome for c in strict.checks if c.name != "key_ownership"}
+    # the keyword overrides the policy, both ways
+    assert Verifier(key_ownership="skip", did_documents={doc["id"]: doc}).verify(vc, now=NOW).verified
+    back = Verifier(policy=policy, key_ownership="check", did_documents={doc["id"]: doc})
+    assert back.verify(vc, now=NOW).check("key_ownership").outcome is Outcome.FAILED
+    # the signature itself is still checked
+    vc["credentialSubject"] = dict(vc["credentialSubject"], chemistry="NMC")
+    assert _verify(vc, doc, policy).check("proof").outcome is Outcome.FAILED
+
+
+def test_key_ownership_skip_still_needs_a_key_fit_for_the_purpose(example_credential):
+    """Proof only still means a proof the key may make: a key listed for authentication only cannot assert."""
+    key = KeyPair.generate("ed25519", "did:web:key-holder.example#key-1")
+    doc = {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": key.controller,
+        "verificationMethod": [keystore.multikey_method(key)],
+        "authentication": [key.verification_method],
+    }
+    vc = issue_credential(dict(example_credential, issuer=key.controller), key, created="2027-01-01T00:00:00Z")
+    result = _verify(vc, doc, Policy(key_ownership="skip"))
+    assert result.check("key_ownership").outcome is Outcome.FAILED
+    assert "not authorized for assertionMethod" in result.check("key_ownership").problems[0].detail
+
+
+@pytest.mark.parametrize("value", ["off", "true", "1"])
+def test_key_ownership_takes_check_or_skip_only(tmp_path, value):
+    path = tmp_path / "p.toml"
+    path.write_text(f"[verification]\nkey_ownership = {value if value != 'off' else repr(value)}\n")
+    with pytest.raises(MalformedError, match='key_ownership must be "check" or "skip"'):
+        load_policy(path)
+    with pytest.raises(ValueError, match="key_ownership must be one of check, skip"):
+        Verifier(key_ownership=value)

@@ -375,4 +375,4 @@ def test_cli_validate_reports_unreadable_files(tmp_path):
     result = run("validate", "footprint", path)
     assert result.exit_code == 1 and "NaN is not JSON" in result.output
     missing = run("validate", "passport", tmp_path / "missing.json")
-    assert missing.exit_code == 1 and "no such file" in missing.output
+    assert missing.exit_code == 2 and "no such file" in missing.output  # nothing to judge: a setup error

@@ -181,7 +181,7 @@ def test_trust_policy_applies_to_sd_jwt_vcs(world):
 
 def test_status_is_the_bitstring_status_list(world, tmp_path):
     key, doc = world["key"], world["doc"]
-    reg = Registry(str(tmp_path / "registry.sqlite"))
+    reg = Registry(str(tmp_path / "registry.sqlite"), create=True)
     credential = passport.to_credential(world["record"], issuer=key.controller)
     text = reg.issue(
         credential,

@@ -557,6 +557,17 @@ def test_status_update_refused_by_the_registry_is_422(client: TestClient, status
     assert "cannot be reinstated" in body["detail"]
 
 
+def test_unavailable_registry_is_503(client: TestClient, status: FakeStatus, monkeypatch) -> None:
+    from bpvc.status.registry import RegistryUnavailableError
+
+    def broken(*args: Any) -> None:
+        raise RegistryUnavailableError("the database server closed the connection")
+
+    monkeypatch.setattr(status, "update", broken)
+    body = _is_problem(client.post("/credentials/status", json=_status_request(), headers=AUTH), 503)
+    assert "not available" in body["detail"]
+
+
 def test_status_update_needs_the_token(client: TestClient, status: FakeStatus) -> None:
     status.states[("urn:uuid:1", "revocation")] = "active"
     _is_problem(client.post("/credentials/status", json=_status_request()), 401)
@@ -784,11 +795,11 @@ def test_serve_refuses_an_issuer_key_without_a_token(
 ) -> None:
     monkeypatch.delenv("BPVC_TOKEN", raising=False)
     result = CliRunner().invoke(main, ["serve", "--issuer-key", str(example_key_dir)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a setup error: the service cannot start as configured
     assert "BPVC_TOKEN" in result.output and not served
     monkeypatch.setenv("BPVC_TOKEN", "short")
     result = CliRunner().invoke(main, ["serve", "--issuer-key", str(example_key_dir)])
-    assert result.exit_code == 1 and "shorter" in result.output
+    assert result.exit_code == 2 and "shorter" in result.output
 
 
 def test_serve_verifies_under_the_policy(
@@ -807,7 +818,7 @@ def test_serve_refuses_a_bad_policy(served: list[tuple[Any, str, int]], tmp_path
     policy = tmp_path / "policy.toml"
     policy.write_text("[verification]\nclock_skew = -1\n")
     result = CliRunner().invoke(main, ["serve", "--policy", str(policy)])
-    assert result.exit_code == 1 and "clock_skew" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and "clock_skew" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(main, ["serve", "--policy", str(tmp_path / "missing.toml")])
-    assert result.exit_code == 1 and "does not exist" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
     assert not served

@@ -13,9 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "http_load.py"
 CLIENTS = 50
 SECONDS = float(os.environ.get("BPVC_HTTP_LOAD_SECONDS", "30"))
+pytestmark = pytest.mark.slow
 
 
 def test_http_load_50_clients_for_30_seconds_has_no_5xx_and_no_transport_errors() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import sqlite3
 import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import load, need_reference
@@ -19,7 +21,7 @@ from bpvc.issuer import issue_credential
 from bpvc.result import Outcome
 from bpvc.status.bitstring import Bitstring, decode
 from bpvc.status.publish import list_credential, publish
-from bpvc.status.registry import Registry, RegistryError, permute
+from bpvc.status.registry import Registry, RegistryError, RegistryUnavailableError, permute
 from bpvc.verifier import Verifier
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -102,7 +104,7 @@ def _issue(reg, key, example, purposes=("revocation", "suspension")):
 
 def test_registry_issue_and_status_changes(location, example_credential):
     key, _ = issuer()
-    with Registry(location) as reg:
+    with Registry(location, create=True) as reg:
         vc = _issue(reg, key, example_credential)
         entries = vc["credentialStatus"]
         assert [e["statusPurpose"] for e in entries] == ["revocation", "suspension"]
@@ -120,7 +122,7 @@ def test_registry_issue_and_status_changes(location, example_credential):
 
 def test_registry_refuses_the_same_credential_twice_and_changes_nothing(location, example_credential):
     key, _ = issuer()
-    with Registry(location) as reg:
+    with Registry(location, create=True) as reg:
         vc = _issue(reg, key, example_credential)
         again = dict(example_credential, id=vc["id"], issuer=key.controller)
         with pytest.raises(RegistryError, match="already issued"):
@@ -130,7 +132,7 @@ def test_registry_refuses_the_same_credential_twice_and_changes_nothing(location
 
 def test_a_failure_while_signing_leaves_nothing_behind(location, example_credential):
     key, _ = issuer()
-    with Registry(location) as reg:
+    with Registry(location, create=True) as reg:
         _issue(reg, key, example_credential)
 
         def broken(_doc):
@@ -145,7 +147,7 @@ def test_a_failure_while_signing_leaves_nothing_behind(location, example_credent
 
 def test_a_full_list_opens_a_new_one(tmp_path, example_credential):
     key, _ = issuer()
-    with Registry(str(tmp_path / "r.sqlite")) as reg:
+    with Registry(str(tmp_path / "r.sqlite"), create=True) as reg:
         reg._db.execute("UPDATE status_lists SET next_counter = entries")  # noqa: SLF001 - no list yet
         _issue(reg, key, example_credential, ("revocation",))
         reg._db.execute("UPDATE status_lists SET next_counter = entries")  # noqa: SLF001 - fill it
@@ -160,7 +162,7 @@ def test_lists_need_131072_entries():
 
 def test_status_base_must_be_https(tmp_path, example_credential):
     key, _ = issuer()
-    with Registry(str(tmp_path / "r.sqlite")) as reg, pytest.raises(RegistryError, match="https"):
+    with Registry(str(tmp_path / "r.sqlite"), create=True) as reg, pytest.raises(RegistryError, match="https"):
         reg.issue(
             dict(example_credential, id="urn:uuid:1", issuer=key.controller),
             purposes=["revocation"],
@@ -169,13 +171,63 @@ def test_status_base_must_be_https(tmp_path, example_credential):
         )
 
 
+def test_opening_a_registry_that_does_not_exist_creates_nothing(location):
+    """Reading or changing status needs an existing registry; only create=True (issuing) makes one."""
+    with pytest.raises(RegistryUnavailableError, match="no (bpvc )?registry"):
+        Registry(location)
+    if not location.startswith("postgresql"):
+        assert not Path(location).exists()
+    with Registry(location, create=True) as reg:
+        assert reg.lists() == []
+    with Registry(location) as reg:  # now it exists
+        assert reg.check_consistency() == []
+
+
+def test_create_never_makes_folders(tmp_path):
+    missing = tmp_path / "nonexistent" / "dir" / "r.sqlite"
+    with pytest.raises(RegistryUnavailableError, match="does not exist"):
+        Registry(missing, create=True)
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_file_or_database_that_is_not_a_registry_is_refused_untouched(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database, " * 20)
+    with pytest.raises(RegistryUnavailableError, match="file is not a database"):
+        Registry(text, create=True)
+    with pytest.raises(RegistryUnavailableError, match="directory"):
+        Registry(tmp_path, create=True)
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    before = other.read_bytes()
+    with pytest.raises(RegistryUnavailableError, match="not a bpvc registry"):
+        Registry(other, create=True)
+    assert other.read_bytes() == before and text.read_text() == "not a database, " * 20
+
+
+@pytest.mark.parametrize("backend", [b for b in backends() if getattr(b, "values", [b])[0] == "postgresql"])
+def test_postgresql_errors_after_connecting_are_one_registry_error(backend, tmp_path, example_credential):
+    location = fresh_location(backend, tmp_path)
+    key, _ = issuer()
+    with Registry(location, create=True) as reg:
+        vc = _issue(reg, key, example_credential)
+        reg._db.execute("DROP TABLE status_events")  # noqa: SLF001 - break the database under the registry
+        with pytest.raises(RegistryUnavailableError) as caught:
+            reg.set_status(vc["id"], "revoke")
+    message = str(caught.value)
+    assert "status_events" in message and "\n" not in message and "bpvc:bpvc" not in message  # no password
+    with pytest.raises(RegistryUnavailableError, match="cannot connect"):
+        Registry(location.rsplit("/", 1)[0] + "/bpvc_no_such_database_x")
+
+
 # -- publishing and verifying -----------------------------------------------------------------------
 
 
 @pytest.fixture
 def world(tmp_path, example_credential):
     key, doc = issuer()
-    reg = Registry(str(tmp_path / "registry.sqlite"))
+    reg = Registry(str(tmp_path / "registry.sqlite"), create=True)
     vc = _issue(reg, key, example_credential)
     out = tmp_path / "pub"
 

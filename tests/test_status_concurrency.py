@@ -16,12 +16,13 @@ from status_helpers import backends, fresh_location
 from bpvc.status.registry import Registry
 
 WORKER = str(Path(__file__).with_name("status_worker.py"))
+pytestmark = pytest.mark.slow  # several processes issuing thousands of credentials
 
 
 @pytest.fixture(params=backends())
 def location(request, tmp_path):
     loc = fresh_location(request.param, tmp_path)
-    Registry(loc).close()  # create the schema once, before the workers race
+    Registry(loc, create=True).close()  # create the schema once, before the workers race
     return loc
 
 

@@ -1,5 +1,6 @@
 """W3C Data Integrity vectors: byte-exact re-signing through the CLI, and verification."""
 
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -7,9 +8,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import CITIZENSHIP_V4, EXAMPLES_V2, load, need_reference
 
+from bpvc import multibase
 from bpvc.cli import main
+from bpvc.contexts import ContextLoader
 from bpvc.keys import KeyPair
 from bpvc.result import Outcome
+from bpvc.suites import SUITES
+from bpvc.suites.jcs import jcs
 from bpvc.verifier import Verifier
 
 # folder, key pair file, signed file, expected proofValue (standards.md §3)
@@ -50,6 +55,30 @@ VECTORS = [
         "signedECDSAP384.json",
         "zz3ca1oME3iYPHM8SgApWFUFVQjiaL9moPqCZ1NAENj3biEQ34qc1ex5VJNLD4jh4N4MY2cmDyDCYGv7EyD87yCGYwag8wRwiJE1xiHKLhTEhDQFNfuNMsgLiZnqpkCDJPye",
     ),
+    (
+        "eddsa-jcs-2022",
+        "keyPair.json",
+        "signedJCS.json",
+        "z2HnFSSPPBzR36zdDgK8PbEHeXbR56YF24jwMpt3R1eHXQzJDMWS93FCzpvJpwTWd3GAVFuUfjoJdcnTMuVor51aX",
+    ),
+    (
+        "ecdsa-jcs-2019-p256",
+        "p256KeyPair.json",
+        "signedJCSECDSAP256.json",
+        "z5ptCet75SaEgzG4v4zJhbJtfNi74Wv7Fq15hhKouJQQjEPQvPZKaYxcMXAMLPQS2FXrkCWokNJkFVkwxNzZfD5oT",
+    ),
+    (
+        "ecdsa-jcs-2019-p384",
+        "p384KeyPair.json",
+        "signedJCSECDSAP384.json",
+        "zq3EuTeLiGurmB2JR5oL8oWEsT7u2tba4HT1oZbiMYWc5qzsoW2kLYcBcF4HM5vCpJyTkceULKrVXuJQkXeN5seL4uXrFNFRMm53GWy1Yrto8rTWxZi9DkNeWP7yUPs7ELAm",
+    ),
+]
+# JCS folders and the suffix of their intermediate files (canonDoc<S>.txt, proofHash<S>.txt...)
+JCS_VECTORS = [
+    ("eddsa-jcs-2022", "keyPair.json", "JCS"),
+    ("ecdsa-jcs-2019-p256", "p256KeyPair.json", "JCSECDSAP256"),
+    ("ecdsa-jcs-2019-p384", "p384KeyPair.json", "JCSECDSAP384"),
 ]
 IDS = [v[0] for v in VECTORS]
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
@@ -105,6 +134,55 @@ def test_vector_proofs_verify(folder, key_file, signed_file, proof_value, vector
     issuer = signed["issuer"]["id"] if isinstance(signed["issuer"], dict) else signed["issuer"]
     assert issuer in ownership.problems[0].detail
     assert not result.verified
+
+
+@pytest.mark.parametrize("folder, key_file, signed_file, proof_value", VECTORS, ids=IDS)
+def test_vectors_verify_fully_when_the_policy_skips_key_ownership(
+    folder, key_file, signed_file, proof_value, vector_contexts
+):
+    """Proof only: the spec's vectors verify as the specs intend; every other check keeps its outcome."""
+    signed, _ = _vector(folder, key_file, signed_file)
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    strict = Verifier(contexts=vector_contexts).verify(signed, now=now)
+    result = Verifier(contexts=vector_contexts, key_ownership="skip").verify(signed, now=now)
+    assert result.verified, result.to_dict()
+    ownership = result.check("key_ownership")
+    assert ownership.outcome is Outcome.SKIPPED
+    assert 'key_ownership = "skip"' in ownership.detail and signed["proof"]["verificationMethod"] in ownership.detail
+    assert {c.name: c.outcome for c in result.checks if c.name != "key_ownership"} == {
+        c.name: c.outcome for c in strict.checks if c.name != "key_ownership"
+    }
+    tampered = dict(signed, name="Altered Credential")
+    assert not Verifier(contexts=vector_contexts, key_ownership="skip").verify(tampered, now=now).verified
+
+
+@pytest.mark.parametrize("folder, key_file, suffix", JCS_VECTORS, ids=[v[0] for v in JCS_VECTORS])
+def test_jcs_intermediate_values_are_byte_exact(folder, key_file, suffix, vector_contexts):
+    """canonDoc, proofCanon, both hashes, hashData and the signature bytes of the W3C JCS vectors."""
+    d = need_reference("vectors", folder)
+    unsigned = load(d / "unsigned.json")
+    config = load(d / f"proofConfig{suffix}.json")
+    signed = load(d / f"signed{suffix}.json")
+    suite = SUITES[config["cryptosuite"]]
+    key = KeyPair.from_multikey(
+        load(d / key_file).get("secretKeyMultibase") or load(d / key_file)["privateKeyMultibase"]
+    )
+    hash_name = suite.hash_name(key.key_type)
+    text = {name: (d / f"{name}{suffix}.txt").read_text(encoding="utf-8") for name in _JCS_FILES}
+    assert jcs(unsigned, what="document").decode() == text["canonDoc"]
+    assert jcs(config, what="proof configuration").decode() == text["proofCanon"]
+    assert hashlib.new(hash_name, text["canonDoc"].encode()).hexdigest() == text["docHash"]
+    assert hashlib.new(hash_name, text["proofCanon"].encode()).hexdigest() == text["proofHash"]
+    proof = {k: v for k, v in signed["proof"].items() if k != "proofValue"}
+    assert proof == config  # the emitted proof keeps the document's @context, and nothing else is added
+    assert proof["@context"] == unsigned["@context"]
+    hash_data = suite.hash_data(unsigned, proof, key.key_type, ContextLoader(vector_contexts))
+    assert hash_data.hex() == text["combinedHash"]
+    assert key.sign(hash_data).hex() == text["sigHex"]
+    assert multibase.encode(bytes.fromhex(text["sigHex"]), "z") == text["sigBTC58"] == signed["proof"]["proofValue"]
+
+
+_JCS_FILES = ("canonDoc", "proofCanon", "docHash", "proofHash", "combinedHash", "sigHex", "sigBTC58")
 
 
 @pytest.mark.parametrize(

@@ -540,6 +540,7 @@ def main() -> None:
     args = parser.parse_args()
     signed = issue_suppliers(args.key)
     digests = {}
+    (args.out / "pcf").mkdir(parents=True, exist_ok=True)
     for name, text in signed.items():
         write_atomic(args.out / "pcf" / f"{name}.vc.json", text)
         digests[name] = digest_sri(text.encode("utf-8"))

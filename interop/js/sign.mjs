@@ -1,7 +1,8 @@
 // Signs a credential with Digital Bazaar's JS stack (DataIntegrityProof,
 // proofPurpose assertionMethod) and prints the signed credential as JSON.
 // usage: node sign.mjs --contexts CTX.json --key PRIVATE_JWK.json
-//          --vm VERIFICATION_METHOD_ID --suite eddsa-rdfc-2022|ecdsa-rdfc-2019
+//          --vm VERIFICATION_METHOD_ID
+//          --suite eddsa-rdfc-2022|ecdsa-rdfc-2019|eddsa-jcs-2022|ecdsa-jcs-2019
 //          [--created ISO] UNSIGNED.json
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
@@ -9,16 +10,27 @@ import {cryptosuite as eddsaRdfc2022} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {cryptosuite as ecdsaRdfc2019} from
   '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+import * as eddsaJcs2022 from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import * as ecdsaJcs2019 from '@digitalbazaar/ecdsa-jcs-2019-cryptosuite';
 import {
   cli, keyPairFromJwk, makeDocumentLoader, readJson, shortError
 } from './common.mjs';
 
 const USAGE = 'node sign.mjs --contexts CTX.json --key PRIVATE_JWK.json ' +
-  '--vm VM_ID --suite eddsa-rdfc-2022|ecdsa-rdfc-2019 [--created ISO] ' +
+  '--vm VM_ID --suite eddsa-rdfc-2022|ecdsa-rdfc-2019|eddsa-jcs-2022|' +
+  'ecdsa-jcs-2019 [--created ISO] ' +
   'UNSIGNED.json';
 const SUITES = {
   'eddsa-rdfc-2022': {cryptosuite: eddsaRdfc2022, curves: ['Ed25519']},
-  'ecdsa-rdfc-2019': {cryptosuite: ecdsaRdfc2019, curves: ['P-256', 'P-384']}
+  'ecdsa-rdfc-2019': {cryptosuite: ecdsaRdfc2019, curves: ['P-256', 'P-384']},
+  // the JCS suites come as separate sign and verify cryptosuites
+  'eddsa-jcs-2022': {
+    cryptosuite: eddsaJcs2022.createSignCryptosuite(), curves: ['Ed25519']
+  },
+  'ecdsa-jcs-2019': {
+    cryptosuite: ecdsaJcs2019.createSignCryptosuite(),
+    curves: ['P-256', 'P-384']
+  }
 };
 const {values, positionals} = cli({
   usage: USAGE,

@@ -9,6 +9,8 @@ import {cryptosuite as eddsaRdfc2022} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {cryptosuite as ecdsaRdfc2019} from
   '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
+import * as eddsaJcs2022 from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import * as ecdsaJcs2019 from '@digitalbazaar/ecdsa-jcs-2019-cryptosuite';
 import {cli, makeDocumentLoader, readJson, shortError} from './common.mjs';
 
 const USAGE = 'node verify.mjs --contexts CTX.json [--dids DIDS.json] ' +
@@ -42,7 +44,13 @@ try {
 }
 const suite = [
   new DataIntegrityProof({cryptosuite: eddsaRdfc2022}),
-  new DataIntegrityProof({cryptosuite: ecdsaRdfc2019})
+  new DataIntegrityProof({cryptosuite: ecdsaRdfc2019}),
+  new DataIntegrityProof({
+    cryptosuite: eddsaJcs2022.createVerifyCryptosuite()
+  }),
+  new DataIntegrityProof({
+    cryptosuite: ecdsaJcs2019.createVerifyCryptosuite()
+  })
 ];
 
 let allVerified = true;

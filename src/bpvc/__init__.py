@@ -1,6 +1,6 @@
 """bpvc: battery passport and carbon-footprint data as W3C Verifiable Credentials.
 
-Sign with Data Integrity proofs (eddsa-rdfc-2022, ecdsa-rdfc-2019) and verify
+Sign with Data Integrity proofs (eddsa-rdfc-2022, ecdsa-rdfc-2019, and the JCS suites) and verify
 credentials received from suppliers, offline by default.
 """
 

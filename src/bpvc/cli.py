@@ -1,8 +1,10 @@
 """The ``bpvc`` command: a thin layer over the library.
 
-Domain errors become one clear line and exit 1; usage errors exit 2; ``verify`` exits
-0 when verified and 1 when not (invalid, or could not be decided). Files are written
-atomically, so a failed command leaves no partial output.
+Exit codes (see :mod:`bpvc.cli_io`): 0 done; 1 the input was judged and found wanting (not
+verified, invalid, refused); 2 the command could not run as asked (usage, a file that cannot be
+read or written, a bad configuration file, a registry that cannot be opened). Every failure is
+one line, never a traceback. Files are written atomically, so a failed command leaves no
+partial output.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,16 +24,28 @@ from typing import Any, NoReturn
 import click
 
 from . import dates, jose, keystore
+from .cli_io import (
+    SetupError,
+    fail,
+    load_json,
+    os_reason,
+    prepare_folder,
+    read_bytes,
+    read_text,
+    safe_streams,
+    setup_fail,
+    write_output,
+)
 from .contexts import ContextLoader
-from .errors import BpvcError, KeyFileError
+from .errors import BpvcError, KeyFileError, ProofError
 from .fetch import Fetcher
-from .files import write_atomic
+from .files import terminate_cleanly
 from .issuer import issue_credential, issue_credential_jwt
 from .keys import DID_DOCUMENT, KEY_TYPES, KeyPair, load_key
-from .policy import load_policy
+from .policy import Policy, load_policy
 from .presentation import present as make_presentation
 from .result import Outcome, VerificationResult
-from .status.registry import Registry
+from .status.registry import PURPOSES, Registry, RegistryUnavailableError
 from .suites import SUITES
 from .verifier import DEFAULT_CLOCK_SKEW, Verifier
 
@@ -77,27 +94,51 @@ INSTANT = Instant()
 
 
 def _fail(message: str) -> NoReturn:
-    raise click.ClickException(message)
+    """Invalid input or a refused operation: one line, exit 1."""
+    fail(message)
+
+
+def _files(values: tuple[tuple[str, str, str | None], ...], what: str) -> dict[str, str]:
+    """``URL=FILE`` options as a mapping, each file read now as strict JSON (a bad one is a setup error)."""
+    for url, path, _ in values:
+        load_json(path, f"{what} file for {url}:", config=True)
+    return {u: p for u, p, _ in values}
 
 
 def _contexts(values: tuple[tuple[str, str, str | None], ...]) -> tuple[dict[str, str], dict[str, str]]:
-    return {u: p for u, p, _ in values}, {u: pin for u, _, pin in values if pin}
+    return _files(values, "context"), {u: pin for u, _, pin in values if pin}
 
 
-def _read_json(path: str, what: str) -> Any:
+def policy_from(path: str | None) -> Policy | None:
+    """The trust policy file, if one is given; a file that is not an acceptable policy is a setup error."""
+    if path is None:
+        return None
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        _fail(f"{what} {path}: no such file")
-    except (OSError, UnicodeDecodeError) as err:
-        _fail(f"{what} {path}: cannot read: {err}")
+        return load_policy(path)
+    except BpvcError as err:
+        setup_fail(err.detail)
+
+
+def build_verifier(**options: Any) -> Verifier:
+    """A Verifier from command-line configuration; a configuration it refuses is a setup error (exit 2)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        _fail(f"{what} {path}: not valid JSON: {err.msg} at line {err.lineno} column {err.colno}")
+        return Verifier(**options)
+    except BpvcError as err:
+        setup_fail(err.detail)
+    except ValueError as err:
+        setup_fail(f"cannot build the verifier: {err}")
+
+
+def context_loader(contexts: tuple[tuple[str, str, str | None], ...]) -> ContextLoader:
+    mapping, pins = _contexts(contexts)
+    try:
+        return ContextLoader(mapping, pins=pins)
+    except BpvcError as err:
+        setup_fail(err.detail)
 
 
 def _load_signer(path: str, verification_method: str | None) -> KeyPair:
+    """The signing key (a key that cannot be loaded is a setup error: exit 2)."""
     passphrase = os.environ.get(PASSPHRASE_ENV)
     try:
         return _with_vm(load_key(path, passphrase=passphrase), verification_method)
@@ -106,6 +147,8 @@ def _load_signer(path: str, verification_method: str | None) -> KeyPair:
             passphrase = click.prompt("Key passphrase", hide_input=True)
             return _with_vm(load_key(path, passphrase=passphrase), verification_method)
         raise
+    except OSError as err:
+        setup_fail(f"key {path}: {os_reason(err)}")
 
 
 def _with_vm(key: KeyPair, verification_method: str | None) -> KeyPair:
@@ -115,9 +158,9 @@ def _with_vm(key: KeyPair, verification_method: str | None) -> KeyPair:
 def _did_documents(paths: tuple[str, ...]) -> dict[str, Any]:
     docs = {}
     for path in paths:
-        doc = _read_json(path, "DID document")
+        doc = load_json(path, "DID document", config=True)
         if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
-            _fail(f"DID document {path}: must be a JSON object with an 'id'")
+            setup_fail(f"DID document {path}: must be a JSON object with an 'id'")
         docs[doc["id"]] = doc
     return docs
 
@@ -126,14 +169,42 @@ def _did_documents(paths: tuple[str, ...]) -> dict[str, Any]:
 
 
 class _Group(click.Group):
-    """Turns library errors into one line and exit 1; never a traceback for bad input."""
+    """Turns errors into one line: a key or registry that cannot be used exits 2, other library errors 1.
+
+    Output streams print any text (see :func:`bpvc.cli_io.safe_streams`), and SIGTERM unwinds like
+    an exception, so temporaries are removed and transactions rolled back.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with terminate_cleanly():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
+        safe_streams()
         try:
             return super().invoke(ctx)
+        except (KeyFileError, RegistryUnavailableError) as err:
+            raise SetupError(err.detail) from None
         except BpvcError as err:
             where = f" (at {err.json_path})" if err.json_path and err.json_path != "$" else ""
             raise click.ClickException(f"{err.detail}{where}") from None
+        except BrokenPipeError:  # the reader went away (| head): stop quietly, as a SIGPIPE would
+            _silence_stdout()
+            raise SystemExit(128 + 13) from None
+        except sqlite3.Error as err:  # the registry translates its own; this is the last line of defence
+            raise SetupError(f"database error: {err}") from None
+        except OSError as err:  # a file the command could not read or write
+            where = f"{err.filename}: " if err.filename else ""
+            raise SetupError(f"{where}{os_reason(err)}") from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test runner's buffer)
+        pass
 
 
 @click.group(cls=_Group)
@@ -163,7 +234,12 @@ def keys_generate(key_type: str, controller: str, out: str, passphrase: bool) ->
         secret = os.environ.get(PASSPHRASE_ENV) or click.prompt("Passphrase", hide_input=True, confirmation_prompt=True)
         if not secret:
             _fail("the passphrase must not be empty")
-    key = keystore.generate(Path(out), key_type, controller, passphrase=secret)
+    keystore.check_controller(controller)  # before any folder is made
+    prepare_folder(Path(out).absolute().parent, f"the key directory {out}")
+    try:
+        key = keystore.generate(Path(out), key_type, controller, passphrase=secret)
+    except OSError as err:
+        setup_fail(f"cannot create the key directory {out}: {os_reason(err)}")
     click.echo(f"created {out}: {key_type} key {key.verification_method}")
     if controller.startswith("did:web:"):
         click.echo(f"publish {Path(out) / DID_DOCUMENT} at the did:web URL of {controller}")
@@ -214,7 +290,15 @@ def status_options(f: Any) -> Any:
         if status_purposes:
             if not status_base:
                 raise click.UsageError("--status needs --status-base (where the lists will be published)")
-            request = StatusRequest([p.strip() for p in status_purposes.split(",") if p.strip()], registry, status_base)
+            purposes = [p.strip() for p in status_purposes.split(",") if p.strip()]
+            unknown = [p for p in purposes if p not in PURPOSES]
+            if unknown or not purposes:
+                raise click.UsageError(
+                    f"--status takes {' and/or '.join(PURPOSES)}, comma-separated (got {status_purposes!r})"
+                )
+            if not status_base.startswith("https://"):
+                raise click.UsageError(f"--status-base must be an https URL (got {status_base!r})")
+            request = StatusRequest(purposes, registry, status_base)
         elif registry or status_base:
             raise click.UsageError("--registry and --status-base go with --status")
         return f(*args, status=request, **kwargs)
@@ -268,13 +352,13 @@ def issue_credential_cmd(
     status: StatusRequest | None,
 ) -> None:
     """Sign any VCDM document: a Data Integrity proof or a vc+jwt; nothing else is added."""
-    document = _read_json(unsigned, "credential")
-    if not isinstance(document, dict):
-        _fail(f"credential {unsigned}: must be a JSON object")
     if envelope and fmt != "jwt":
         raise click.UsageError("--envelope needs --format jwt")
+    loader = context_loader(contexts)
+    document = load_json(unsigned, "credential", config=False)
+    if not isinstance(document, dict):
+        _fail(f"credential {unsigned}: must be a JSON object")
     signer = _load_signer(key_path, verification_method)
-    mapping, pins = _contexts(contexts)
     signed = _sign(
         document,
         signer,
@@ -282,7 +366,7 @@ def issue_credential_cmd(
         suite=suite,
         created=created,
         envelope=envelope,
-        loader=ContextLoader(mapping, pins=pins),
+        loader=loader,
         status=status,
         key_path=key_path,
     )
@@ -306,22 +390,45 @@ def _sign(
         _fail("the key has no verification method id ('kid'); pass --verification-method")
     if fmt == "jwt" and suite:
         raise click.UsageError("--suite applies to --format di only")
+    if suite:
+        try:
+            SUITES[suite].check_key(signer.key_type)
+        except ProofError as err:
+            raise click.UsageError(f"--suite: {err.detail}") from None
 
     def secure(doc: dict[str, Any]) -> dict[str, Any] | str:
         if fmt == "jwt":
             return issue_credential_jwt(doc, signer, loader=loader, envelope=envelope)
-        return issue_credential(doc, signer, loader=loader, cryptosuite=suite, created=created or datetime.now(UTC))
+        return issue_credential(doc, signer, loader=loader, cryptosuite=suite, created=created or dates.now_instant())
 
     if status is None:
         return secure(document)
-    with Registry(registry_location(status.registry, key_path)) as registry:
+    with issuing_registry(registry_location(status.registry, key_path)) as registry:
         return registry.issue(document, purposes=status.purposes, status_base=status.base, sign=secure)
+
+
+@contextmanager
+def issuing_registry(location: str) -> Iterator[Registry]:
+    """The registry an issue with ``--status`` records into, created if needed (in an existing folder).
+
+    A SQLite registry made here for a credential that then is not issued is removed again, so a
+    refused issue leaves no file behind.
+    """
+    new_file = None if location.startswith(("postgresql://", "postgres://")) or Path(location).exists() else location
+    try:
+        with Registry(location, create=True) as registry:
+            yield registry
+    except BaseException:
+        if new_file is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(new_file + suffix).unlink(missing_ok=True)
+        raise
 
 
 def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
     text = result + "\n" if isinstance(result, str) else json.dumps(result, indent=2, ensure_ascii=False) + "\n"
     if out:
-        write_atomic(out, text)
+        write_output(out, text)
         click.echo(f"{what} -> {out}", err=True)
     else:
         click.echo(text, nl=False)
@@ -333,6 +440,7 @@ def _emit(result: dict[str, Any] | str, out: str | None, what: str) -> None:
 @click.option("--challenge", "--nonce", "challenge", help="The verifier's challenge (nonce).")
 @click.option("--domain", "--aud", "domain", help="The verifier's domain (audience).")
 @click.option("--format", "fmt", type=click.Choice(["di", "jwt"]), default="di", show_default=True)
+@click.option("--created", type=INSTANT, help="The proof's created time (default: now).")
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE[#sha256=HEX].")
 @click.option("--disclose", multiple=True, help="SD-JWT: a record path to disclose (repeatable).")
 @click.option(
@@ -350,6 +458,7 @@ def present(
     challenge: str | None,
     domain: str | None,
     fmt: str,
+    created: datetime | None,
     contexts: tuple[Any, ...],
     disclose: tuple[str, ...],
     tier: str | None,
@@ -380,25 +489,20 @@ def present(
         raise click.UsageError("--disclose, --tier, --export-to, --classification and --iat are for an SD-JWT VC")
     if not (key_path and challenge and domain):
         raise click.UsageError("a presentation needs --key, --challenge and --domain")
+    loader = context_loader(contexts)
     items: list[dict[str, Any] | str] = []
     for path in credentials:
-        try:
-            text = Path(path).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            _fail(f"credential {path}: no such file")
-        except (OSError, UnicodeDecodeError) as err:
-            _fail(f"credential {path}: cannot read: {err}")
-        items.append(text if jose.looks_like_jws(text) else _read_json(path, "credential"))
+        text = read_text(path, "credential").strip()
+        items.append(text if jose.looks_like_jws(text) else load_json(path, "credential", config=False))
     signer = _load_signer(key_path, None)
-    mapping, pins = _contexts(contexts)
     vp = make_presentation(
         items,
         signer,
         challenge=challenge,
         domain=domain,
         format=fmt,
-        created=datetime.now(UTC),
-        loader=ContextLoader(mapping, pins=pins),
+        created=created or dates.now_instant(),
+        loader=loader,
     )
     _emit(vp, out, f"presented {len(items)} credential(s)")
 
@@ -460,23 +564,18 @@ def verify(
 
     Exit 0 verified, 1 not verified (invalid or undecided), 2 usage error.
     """
-    try:
-        data = Path(file).read_bytes()
-    except FileNotFoundError:
-        _fail(f"{file}: no such file")
-    except OSError as err:
-        _fail(f"{file}: cannot read: {err.strerror}")
     mapping, pins = _contexts(contexts)
-    verifier = Verifier(
-        policy=load_policy(policy_path) if policy_path else None,
+    verifier = build_verifier(
+        policy=policy_from(policy_path),
         contexts=mapping,
         context_pins=pins,
         did_documents=_did_documents(did_docs),
         clock_skew=clock_skew,
         fetcher=Fetcher() if allow_network else None,
-        schemas={u: p for u, p, _ in schemas},
-        status_lists={u: p for u, p, _ in status_lists},
+        schemas=_files(schemas, "schema"),
+        status_lists=_files(status_lists, "status list"),
     )
+    data = read_bytes(file, "credential")
     result = verifier.verify(data, now=now, challenge=challenge, domain=domain)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -487,6 +586,8 @@ def verify(
 
 def _print_result(result: VerificationResult, indent: str = "") -> None:
     width = max(len(c.name) for c in result.checks)
+    if not indent and result.document is not None:  # what the document is: a credential or a presentation
+        click.echo(f"{'kind'.ljust(width)}  {result.kind}")
     for check in result.checks:
         line = f"{indent}{check.name.ljust(width)}  {check.outcome.value}"
         reasons = [
@@ -500,6 +601,9 @@ def _print_result(result: VerificationResult, indent: str = "") -> None:
         click.echo(line)
         for reason in reasons[1:]:
             click.echo(f"{indent}{' ' * width}  {' ' * len(check.outcome.value)}  {reason}")
+        for warning in check.warnings:  # do not change the outcome, but a reader must see them (replay, say)
+            where = f" [{warning.json_path}]" if warning.json_path else ""
+            click.echo(f"{indent}{' ' * width}  warning: {warning.detail}{where}")
     if result.disclosed is not None:
         click.echo(f"{indent}disclosed  {', '.join(result.disclosed) or 'nothing selectively disclosable'}")
     for i, cred in enumerate(result.credentials):
@@ -524,8 +628,7 @@ def contexts() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def contexts_list(extra: tuple[Any, ...], as_json: bool) -> None:
     """Each known context URL with its SHA-256 and file."""
-    mapping, pins = _contexts(extra)
-    entries = ContextLoader(mapping, pins=pins).entries()
+    entries = context_loader(extra).entries()
     if as_json:
         click.echo(json.dumps([{"url": e.url, "sha256": e.sha256, "path": e.path} for e in entries], indent=2))
         return

@@ -1,4 +1,9 @@
-"""``bpvc audit``: a reproducible spot check of a batch of received credentials, with an HTML and JSON report."""
+"""``bpvc audit``: a reproducible spot check of a batch of received credentials, with an HTML and JSON report.
+
+Exit 0 when the batch meets the acceptance criterion, 1 when it does not (rejected or
+inconclusive), 2 when the audit cannot run (a batch or configuration file that cannot be read,
+an empty batch, options that do not fit together).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,8 @@ import json
 import shlex
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,8 +22,9 @@ from . import dates
 from .audit import runner, sampling, stats
 from .audit.report import AuditInput, AuditReport, render_html
 from .audit.source import Received, input_digest, read_batch
-from .cli import CONTEXT, INSTANT, _did_documents, _fail, main
-from .files import write_atomic
+from .cli import CONTEXT, INSTANT, _did_documents, _files, main, policy_from
+from .cli_io import os_reason, read_bytes, setup_fail, write_output
+from .errors import BpvcError
 
 STRATA: dict[str, Callable[[Received], str]] = {
     "issuer": lambda r: r.issuer or "(unknown issuer)",
@@ -91,7 +96,7 @@ def _command(params: dict[str, Any]) -> str:
 
 
 def _digest(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(read_bytes(path, "input", config=True)).hexdigest()
 
 
 @main.command()
@@ -126,15 +131,20 @@ def _digest(path: str) -> str:
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the JSON report here.")
 def audit(**params: Any) -> None:
     """Spot-check a batch (folder, .jsonl or .zip): exit 0 when it meets the acceptance criterion, 1 when not."""
-    started = datetime.now(UTC)
+    started = dates.now_instant()
     now = params["now"] or started
+    policy_from(params["policy_path"])  # a bad policy file stops the audit here, not in every worker
     config = runner.VerifierConfig(
         now=now,
         policy_path=params["policy_path"],
         did_documents=_did_documents(params["did_docs"]),
-        contexts={u: p for u, p, _ in params["contexts"]},
-        status_lists={u: p for u, p, _ in params["status_lists"]},
+        contexts=_files(params["contexts"], "context"),
+        status_lists=_files(params["status_lists"], "status list"),
     )
+    try:
+        config.build()  # the same for the rest of the configuration
+    except (BpvcError, ValueError) as err:
+        setup_fail(f"cannot build the verifier: {getattr(err, 'detail', err)}")
     pool = runner.start_pool(config, params["workers"])  # the workers start up while the batch is read
     try:
         _audit(params, config, pool, started)
@@ -144,9 +154,14 @@ def audit(**params: Any) -> None:
 
 
 def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, started: datetime) -> None:
-    batch = read_batch(params["source"])
+    try:
+        batch = read_batch(params["source"])
+    except BpvcError as err:
+        setup_fail(err.detail)
+    except OSError as err:
+        setup_fail(f"the batch {params['source']}: {os_reason(err)}" + (f" ({err.filename})" if err.filename else ""))
     if not batch:
-        _fail(f"{params['source']} holds no credentials")
+        setup_fail(f"{params['source']} holds no credentials")
     size, plan = _plan(
         len(batch),
         params["sample"],
@@ -160,7 +175,7 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
     try:
         chosen = sampling.select(batch, seed=params["seed"], sample=size, key=lambda r: r.key, strata=strata)
     except ValueError as err:
-        _fail(f"sampling: {err}")
+        setup_fail(f"sampling: {err}")
     jobs = [(r, strata(r) if strata else "") for r in chosen]
     checked = _verify_with_progress(jobs, config, params["workers"], pool)
     checked = runner.footprint_links(checked, {r.key: r for r in batch}, config, workers=params["workers"], pool=pool)
@@ -173,12 +188,12 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
         plan=plan,
         items=[c.item for c in checked],
         started=dates.format_instant(started),
-        finished=dates.format_instant(datetime.now(UTC)),
+        finished=dates.format_instant(dates.now_instant()),
         tool_version=version("bpvc"),
     )
-    write_atomic(params["report"], render_html(report))
+    write_output(params["report"], render_html(report), "the report")
     if params["json_out"]:
-        write_atomic(params["json_out"], json.dumps(report.to_dict(), indent=2) + "\n")
+        write_output(params["json_out"], json.dumps(report.to_dict(), indent=2) + "\n", "the JSON report")
     low, high = report.interval
     rate = report.observed_rate
     click.echo(

@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 import click
 
+from . import dates, strict_json
 from .cf import ResolvedInput, compute, declaration, inputs, load_inventory
 from .cf.inventory import Inventory, InventoryError, validate_inventory
 from .cf.profiles import BUNDLED, Profile, ProfileError, load_profile
@@ -149,9 +149,9 @@ def _results(
 def validate_cmd(inventory_path: str, as_json: bool) -> None:
     """Check an inventory against its schema and rules: exit 0 valid, 1 invalid."""
     try:
-        raw = Path(inventory_path).read_bytes()
-    except OSError as err:
-        raise SetupError(f"{inventory_path}: cannot read: {err.strerror}") from None
+        raw = strict_json.read_bounded(inventory_path)
+    except (OSError, ValueError) as err:
+        raise SetupError(f"{inventory_path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
     report, _, digest = validate_inventory(raw)
     if as_json:
         click.echo(json.dumps({**report.to_dict(), "sha256": digest}, indent=2))
@@ -329,7 +329,7 @@ def issue_cmd(
         inventory,
         signer,
         issuer=signer.controller,
-        created=created or datetime.now(UTC),
+        created=created or dates.now_instant(),
         fmt=fmt,
         envelope=envelope,
         cryptosuite=suite,
@@ -371,16 +371,22 @@ def verify_cmd(
 ) -> None:
     """Verify a declaration and recompute it from its inputs: exit 0 when every digit is reproduced."""
     try:
-        data = Path(declaration_path).read_bytes()
-    except OSError as err:
-        raise SetupError(f"{declaration_path}: cannot read: {err.strerror}") from None
+        data = strict_json.read_bounded(declaration_path)
+    except (OSError, ValueError) as err:
+        raise SetupError(f"{declaration_path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
     profiles = _profiles(profile_files, ()) if profile_files else []
     inventory = _inventory(inventory_path)
     received = _received(params)
     verifier = _verifier(params, received)
     try:
         check = declaration.check_declaration(
-            data, inventory, received, verifier, profiles=profiles, now=now or datetime.now(UTC), inputs_now=inputs_now
+            data,
+            inventory,
+            received,
+            verifier,
+            profiles=profiles,
+            now=now or dates.now_instant(),
+            inputs_now=inputs_now,
         )
     except declaration.DeclarationError as err:
         raise click.ClickException(f"{declaration_path}: {err.detail}") from None

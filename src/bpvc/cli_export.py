@@ -6,14 +6,15 @@ import hashlib
 import json
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from . import jose
-from .cli import INSTANT, _fail, _load_signer, _read_json
+from . import dates, jose, strict_json
+from .cli import INSTANT, _fail, _load_signer
+from .cli_io import load_json, write_output
 from .cli_records import CLASSIFICATION_HELP, load_classification
 from .cli_sdjwt import present_sd_jwt, read_sd_jwt
 from .cli_view import build_checked_view, valid_record
@@ -21,7 +22,6 @@ from .crossborder import export_log
 from .crossborder.classification import AUDIENCES
 from .crossborder.odrl import PURPOSES
 from .errors import MalformedError
-from .files import write_atomic
 from .keys import PUBLIC_JWK, PublicKey
 from .records import passport
 from .sd_jwt.compact import SdJwt
@@ -118,7 +118,7 @@ def export_run(
         basis = export_log.LegalBasis.parse(legal_basis)
     except MalformedError as err:
         raise click.BadParameter(err.detail, param_hint="--legal-basis") from None
-    when = moment or datetime.now(UTC)
+    when = moment or dates.now_instant()
     signer = _load_signer(key_path, None)
     sd_jwt = read_sd_jwt(record_path)
     if sd_jwt is not None:
@@ -172,14 +172,14 @@ def export_run(
     )
     # logged first: an export that fails to be written is over-logged, never an unlogged export
     logged = export_log.append(log_path, entry, signer)
-    write_atomic(out, artifact)
+    write_output(out, artifact, "the export")
     click.echo(
         f"exported {record_path} to {recipient} -> {out}; logged as entry {logged['seq']} in {log_path}", err=True
     )
 
 
 def _looks_like_passport(path: str) -> bool:
-    data = _read_json(path, "record")
+    data = load_json(path, "record", config=False)
     return isinstance(data, dict) and ("metadata" in data or passport.SPEC_VERSION_6_1 == data.get("specVersion"))
 
 
@@ -192,7 +192,7 @@ def _public_key(path: str) -> PublicKey:
     p = Path(path)
     target = p / PUBLIC_JWK if p.is_dir() else p
     try:
-        return PublicKey.from_jwk(json.loads(target.read_text(encoding="utf-8")))
+        return PublicKey.from_jwk(strict_json.load_file(target, max_bytes=64 * 1024))
     except (OSError, ValueError, MalformedError) as err:
         raise click.BadParameter(f"{target}: not a JWK: {err}", param_hint="--key") from None
 

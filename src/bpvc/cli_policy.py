@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from . import strict_json
 from .cli import _emit, _fail
+from .cli_io import load_json
 from .crossborder import odrl
 
 _BPNL = re.compile(r"BPNL[0-9A-Z]{12}")
@@ -89,14 +89,7 @@ def policy_odrl(
 def policy_check(file: str, kind: str, profile_dir: str | None) -> None:
     """Check a policy (or one atomic constraint) against the Catena-X profile; exit 0 conforms, 1 not."""
     profile = _profile(profile_dir)
-    try:
-        document = strict_json.load_file(file)
-    except FileNotFoundError:
-        _fail(f"policy {file}: no such file")
-    except OSError as err:
-        _fail(f"policy {file}: cannot read: {err.strerror or err}")
-    except ValueError as err:
-        _fail(f"policy {file}: {strict_json.describe(err)}")
+    document = load_json(file, "policy", config=False)  # the document judged: a bad one exits 1
     if isinstance(document, dict) and isinstance(document.get("policy"), dict):  # an EDC PolicyDefinition
         document = {"@id": document.get("@id", ""), **document["policy"]}
     rule_sets = odrl.checkers(profile)

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from . import jose, qrcode
+from . import jose, qrcode, strict_json
 from .cli import (
     INSTANT,
     StatusRequest,
@@ -27,6 +27,7 @@ from .cli import (
     main,
     status_options,
 )
+from .cli_io import os_reason, prepare_folder, read_bytes, read_text, setup_fail
 from .contexts import ContextLoader
 from .crossborder import classification
 from .errors import MalformedError
@@ -67,15 +68,15 @@ def _record_options(f: Any) -> Any:
 
 def related_resource(path: Path) -> dict[str, str]:
     """A relatedResource entry for a footprint credential file: its id, media type and digest (VCDM 2.0 §5.3)."""
-    raw = path.read_bytes()
+    raw = read_bytes(path, "footprint")
     text = raw.decode("utf-8", errors="replace").strip()
     if jose.looks_like_jws(text):
         document, media = jose.decode(text).payload, "application/vc+jwt"
     else:
         try:
-            document, media = json.loads(text), "application/vc"
-        except json.JSONDecodeError as err:
-            _fail(f"footprint {path}: not JSON or a vc+jwt: {err.msg}")
+            document, media = strict_json.loads(raw), "application/vc"
+        except ValueError as err:
+            _fail(f"footprint {path}: not JSON or a vc+jwt: {strict_json.describe(err)}")
     ident = document.get("id") if isinstance(document, dict) else None
     if not isinstance(ident, str):
         _fail(f"footprint {path}: the credential has no id to link to")
@@ -87,11 +88,9 @@ def _load_record(path: str, kind: str) -> tuple[Any, str | None]:
     """The record and its encoding problem (a UTF-16 or BOM file is read, and reported)."""
     try:
         return consortium.read_record(path)
-    except FileNotFoundError:
-        _fail(f"{kind} record {path}: no such file")
-    except OSError as err:
-        _fail(f"{kind} record {path}: cannot read: {err}")
-    except MalformedError as err:
+    except OSError as err:  # the file is missing or unreadable: the command cannot run (exit 2)
+        setup_fail(f"{kind} record {path}: {os_reason(err)}")
+    except MalformedError as err:  # the file is there but is not an acceptable record (exit 1)
         _fail(f"{kind} record {path}: {err.detail}")
 
 
@@ -301,13 +300,15 @@ def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None
     suffix = Path(out).suffix.lower()
     if suffix not in (".svg", ".png"):
         raise click.UsageError("-o must end in .svg or .png")
+    text = read_text(credential_path, "credential")
     try:
-        text = Path(credential_path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        _fail(f"{credential_path}: no such file")
-    except (OSError, UnicodeDecodeError) as err:
-        _fail(f"{credential_path}: cannot read: {err}")
-    link = qrcode.passport_link(text, resolver=resolver)
-    with atomic_path(out, suffix=suffix) as tmp:
-        qrcode.render(link, str(tmp), scale=scale)
+        link = qrcode.passport_link(text, resolver=resolver)
+    except qrcode.ResolverError as err:  # the credential is fine; the command needs another option
+        raise click.UsageError(err.detail) from None
+    prepare_folder(Path(out).parent, f"the QR code {out}")
+    try:
+        with atomic_path(out, suffix=suffix) as tmp:
+            qrcode.render(link, str(tmp), scale=scale)
+    except OSError as err:
+        setup_fail(f"cannot write the QR code {out}: {os_reason(err)}")
     click.echo(f"{out}: {link}")

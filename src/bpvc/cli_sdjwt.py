@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .cli import StatusRequest, _fail, _load_signer, registry_location
+from . import dates, strict_json
+from .cli import StatusRequest, _fail, _load_signer, issuing_registry, registry_location
+from .cli_io import read_text
 from .cli_records import load_classification
 from .crossborder.views import is_export
 from .errors import MalformedError
 from .keys import PUBLIC_JWK, KeyPair, PublicKey
 from .records import MODELS_BY_SCHEMA
 from .sd_jwt.vc import issue_credential_sd_jwt, present_credential
-from .status.registry import Registry
 
 
 def holder_jwk(path: str) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def holder_jwk(path: str) -> dict[str, Any]:
     p = Path(path)
     target = p / PUBLIC_JWK if p.is_dir() else p
     try:
-        jwk = json.loads(target.read_text(encoding="utf-8"))
+        jwk = strict_json.load_file(target, max_bytes=64 * 1024)
     except FileNotFoundError:
         raise click.BadParameter(f"{target}: no such file", param_hint="--holder-key") from None
     except (OSError, ValueError) as err:
@@ -50,14 +50,14 @@ def sign_sd_jwt(
     record_model = MODELS_BY_SCHEMA[schema["id"] if isinstance(schema, dict) else ""]
     table = load_classification(record_model.kind, record_model.schema_id, classification_path)
     cnf = holder_jwk(holder_key) if holder_key else None
-    iat = created or datetime.now(UTC)
+    iat = created or dates.now_instant()
 
     def secure(document: dict[str, Any]) -> str:
         return issue_credential_sd_jwt(document, signer, table, iat=iat, holder_jwk=cnf)
 
     if status is None:
         return secure(unsigned)
-    with Registry(registry_location(status.registry, key_path)) as registry:
+    with issuing_registry(registry_location(status.registry, key_path)) as registry:
         signed = registry.issue(unsigned, purposes=status.purposes, status_base=status.base, sign=secure)
     assert isinstance(signed, str)
     return signed
@@ -105,7 +105,7 @@ def present_sd_jwt(
         holder=holder,
         audience=audience,
         nonce=nonce,
-        iat=iat or datetime.now(UTC),
+        iat=iat or dates.now_instant(),
     )
 
 
@@ -113,10 +113,5 @@ def read_sd_jwt(path: str) -> str | None:
     """The SD-JWT in ``path``, or None when the file holds something else (JSON, a plain JWS)."""
     from .sd_jwt.compact import looks_like_sd_jwt
 
-    try:
-        text = Path(path).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        _fail(f"credential {path}: no such file")
-    except (OSError, UnicodeDecodeError) as err:
-        _fail(f"credential {path}: cannot read: {err}")
+    text = read_text(path, "credential").strip()  # bounded; missing or unreadable exits 2
     return text if looks_like_sd_jwt(text) else None

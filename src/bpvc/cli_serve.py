@@ -3,6 +3,9 @@
 Verification is always on. Issuing needs ``--issuer-key`` and a bearer token, which is read
 from an environment variable (``--token-env``, default ``BPVC_TOKEN``) and never from the
 command line, where other users of the machine could read it in the process list.
+
+A configuration the service cannot start with (a bad policy, DID document or context file, a
+missing token, a registry that does not exist or cannot be opened) exits 2 before listening.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from typing import Any
 import click
 import uvicorn
 
-from .cli import CONTEXT, _contexts, _did_documents, _fail, _load_signer, main
-from .policy import load_policy
+from .cli import CONTEXT, _contexts, _did_documents, _files, _load_signer, build_verifier, main, policy_from
+from .cli_io import setup_fail
+from .fetch import Fetcher
 from .server import DEFAULT_MAX_BODY_BYTES, ServerConfig, create_app
+from .status.checker import StatusChecker
 from .status.registry import Registry
 from .status.service import RegistryStatusService
-from .verifier import Verifier
 
 DEFAULT_TOKEN_ENV = "BPVC_TOKEN"
 MIN_TOKEN_LENGTH = 16
@@ -86,6 +90,24 @@ def _logging_config() -> dict[str, Any]:
 )
 @click.option("--status-base", help="The https URL the status lists are served under (with --registry).")
 @click.option(
+    "--create-registry",
+    is_flag=True,
+    help="Create the --registry if it does not exist yet (in an existing folder); otherwise it must exist.",
+)
+@click.option(
+    "--status-list",
+    "status_lists",
+    type=CONTEXT,
+    multiple=True,
+    help="A status list credential, offline: URL=FILE (repeatable). With --registry the service's own "
+    "lists are read from the registry.",
+)
+@click.option(
+    "--allow-network",
+    is_flag=True,
+    help="Resolve did:web and fetch status lists over https (public addresses only, bounded, cached).",
+)
+@click.option(
     "--max-body",
     type=click.IntRange(1, 64 << 20),
     default=DEFAULT_MAX_BODY_BYTES,
@@ -102,34 +124,47 @@ def serve(
     token_env: str,
     registry: str | None,
     status_base: str | None,
+    create_registry: bool,
+    status_lists: tuple[Any, ...],
+    allow_network: bool,
     max_body: int,
 ) -> None:
     """Serve the W3C VC API: verify credentials and presentations; issue with --issuer-key."""
+    if registry and (not issuer_key or not status_base):
+        raise click.UsageError("--registry needs --issuer-key (to sign the lists) and --status-base")
+    if create_registry and not registry:
+        raise click.UsageError("--create-registry goes with --registry")
     mapping, pins = _contexts(contexts)
-    try:
-        verifier = Verifier(
-            policy=load_policy(policy) if policy else None,
-            contexts=mapping,
-            context_pins=pins,
-            did_documents=_did_documents(did_docs),
-        )
-    except ValueError as err:
-        _fail(f"cannot build the verifier: {err}")
+    trust = policy_from(policy)
     token = os.environ.get(token_env, "").strip() or None
     signer = None
     if issuer_key:
         if token is None:
-            _fail(f"--issuer-key needs a bearer token in the environment variable {token_env}; refusing to start")
+            setup_fail(f"--issuer-key needs a bearer token in the environment variable {token_env}; refusing to start")
         if len(token) < MIN_TOKEN_LENGTH:
-            _fail(f"the token in {token_env} is shorter than {MIN_TOKEN_LENGTH} characters; use a long random one")
+            setup_fail(f"the token in {token_env} is shorter than {MIN_TOKEN_LENGTH} characters; use a long random one")
         signer = _load_signer(issuer_key, None)
         if not signer.verification_method:
-            _fail("the issuer key has no verification method id ('kid')")
+            setup_fail("the issuer key has no verification method id ('kid')")
     status = None
-    if registry:
-        if signer is None or not status_base:
-            _fail("--registry needs --issuer-key (to sign the lists) and --status-base")
-        status = RegistryStatusService(Registry(registry), signer, status_base)
+    if registry and signer is not None and status_base:
+        status = RegistryStatusService(Registry(registry, create=create_registry), signer, status_base)
+    fetcher = Fetcher() if allow_network else None
+    # the service decides the status of what it issued: its own lists come straight from its registry
+    checker = StatusChecker(
+        lists=_files(status_lists, "status list"),
+        source=status.list_for_url if status is not None else None,
+        fetcher=fetcher,
+        trusted_list_issuers=trust.trusted_status_issuers if trust is not None else frozenset(),
+    )
+    verifier = build_verifier(
+        policy=trust,
+        contexts=mapping,
+        context_pins=pins,
+        did_documents=_did_documents(did_docs),
+        fetcher=fetcher,
+        status_checker=checker,
+    )
     config = ServerConfig(
         verifier=verifier, issuer=signer, token=token if signer else None, status=status, max_body_bytes=max_body
     )

@@ -1,19 +1,25 @@
-"""``bpvc status``: revoke, suspend, reinstate, show, and publish the status lists."""
+"""``bpvc status``: revoke, suspend, reinstate, show, and publish the status lists.
+
+These commands open an existing registry and never create one (only issuing with ``--status``
+does): a registry that is missing, is not a registry, or fails is a setup error (exit 2). An
+unknown credential, a change the registry refuses, and nothing to publish exit 1.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import click
 
-from .cli import INSTANT, _load_signer, main, registry_location
+from . import dates
+from .cli import INSTANT, _fail, _load_signer, main, registry_location
+from .cli_io import os_reason, prepare_folder, setup_fail
 from .issuer import issue_credential
 from .status.publish import DEFAULT_TTL_MS, publish
 from .status.registry import Registry
 
-_REGISTRY_HELP = "Issuer registry: a SQLite file or a postgresql:// URL."
+_REGISTRY_HELP = "Issuer registry (it must exist): a SQLite file or a postgresql:// URL."
 
 
 @main.group()
@@ -89,20 +95,28 @@ def show(credential_id: str, registry: str, as_json: bool) -> None:
 def publish_cmd(
     registry: str | None, key_path: str, out_dir: str, valid_for: int, ttl: int, now: datetime | None
 ) -> None:
-    """Write each status list as a signed BitstringStatusListCredential at the path of its URL."""
+    """Write each status list as a signed BitstringStatusListCredential at the path of its URL.
+
+    Exit 1 when the registry holds no list of this issuer (nothing was written).
+    """
     signer = _load_signer(key_path, None)
-    moment = now or datetime.now(UTC)
-    with Registry(registry_location(registry, key_path)) as reg:
-        written = publish(
-            reg,
-            lambda doc: issue_credential(doc, signer, created=moment),
-            Path(out_dir),
-            issuer=signer.controller,
-            now=moment,
-            validity=timedelta(seconds=valid_for),
-            ttl_ms=ttl,
-        )
+    moment = now or dates.now_instant()
+    location = registry_location(registry, key_path)
+    with Registry(location) as reg:
+        if not any(lst.issuer == signer.controller for lst in reg.lists()):
+            _fail(f"nothing to publish: {location} holds no status list issued by {signer.controller}")
+        folder = prepare_folder(out_dir, f"the status lists to {out_dir}")
+        try:
+            written = publish(
+                reg,
+                lambda doc: issue_credential(doc, signer, created=moment),
+                folder,
+                issuer=signer.controller,
+                now=moment,
+                validity=timedelta(seconds=valid_for),
+                ttl_ms=ttl,
+            )
+        except OSError as err:
+            setup_fail(f"cannot write the status lists under {out_dir}: {os_reason(err)}")
     for path in written:
         click.echo(str(path))
-    if not written:
-        click.echo(f"no status lists issued by {signer.controller} in the registry", err=True)

@@ -312,6 +312,9 @@ def write_public(path: Path, data: object) -> None:
     write_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
+MAX_KEY_BYTES = 64 * 1024  # a private JWK or its JWE is well under 1 KiB; /dev/zero is not a key
+
+
 def load_key(path: str | os.PathLike[str], *, passphrase: str | None = None) -> KeyPair:
     """Load a signing key from a key directory or from a private JWK (plain or JWE) file."""
     p = Path(path)
@@ -323,11 +326,12 @@ def load_key(path: str | os.PathLike[str], *, passphrase: str | None = None) -> 
         else:
             raise KeyFileError(f"{path}: key directory has no {PRIVATE_JWK} or {PRIVATE_JWE}")
     try:
-        text = p.read_text(encoding="utf-8")
+        text = strict_json.read_bounded(p, max_bytes=MAX_KEY_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise KeyFileError(f"{path}: no such key file or directory") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise KeyFileError(f"{path}: cannot read key: {err}") from None
+    except (OSError, UnicodeDecodeError, strict_json.StrictJsonError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise KeyFileError(f"{path}: cannot read key: {reason}") from None
     stripped = text.strip()
     if stripped.startswith("{"):
         try:

@@ -2,7 +2,8 @@
 
 A key directory holds the private key as a JWK (mode 0600, or a passphrase-encrypted
 JWE), the public key as JWK and Multikey, and for did:web the DID document to publish.
-Directories are written in full or not at all.
+Directories are written in full or not at all: they are staged as ``.NAME.partial-XXXX``
+beside the target (removed on failure; plainly unfinished if the process was killed).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import did
+from . import did, strict_json
 from .errors import KeyFileError, MalformedError
+from .files import PARTIAL
 from .keys import (
     DID_DOCUMENT,
     PRIVATE_JWE,
@@ -30,18 +32,26 @@ from .keys import (
 )
 
 
+def check_controller(controller: str) -> None:
+    """Refuse a controller a new key cannot have: not did:key, or a did:web whose URL would leave its path."""
+    if controller == "did:key":
+        return
+    if controller.startswith("did:web:"):
+        try:
+            did.validate_did_web(controller)  # dot segments, encoded '/', '?', bad hosts
+        except MalformedError as err:
+            raise KeyFileError(f"--controller: {err.detail}") from None
+        return
+    raise KeyFileError(f"--controller must be did:key or did:web:HOST[:PATH], not {controller!r}")
+
+
 def verification_method_for(controller: str, key: KeyPair, key_number: int = 1) -> str:
     """The verification method id a new key gets under ``controller`` (did:key or did:web)."""
+    check_controller(controller)
     if controller == "did:key":
         multikey = key.public_key.multikey()
         return f"did:key:{multikey}#{multikey}"
-    if controller.startswith("did:web:"):
-        try:
-            did.validate_did_web(controller)
-        except MalformedError as err:
-            raise KeyFileError(f"--controller: {err.detail}") from None
-        return f"{controller}#key-{key_number}"
-    raise KeyFileError(f"--controller must be did:key or did:web:HOST[:PATH], not {controller!r}")
+    return f"{controller}#key-{key_number}"
 
 
 def multikey_method(key: KeyPair) -> dict[str, str]:
@@ -61,7 +71,7 @@ def generate(out: Path, key_type: str, controller: str, *, passphrase: str | Non
     key = key.with_verification_method(verification_method_for(controller, key))
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{PARTIAL}", dir=parent))
     try:
         os.chmod(staging, 0o700)
         if passphrase:
@@ -85,23 +95,51 @@ def generate(out: Path, key_type: str, controller: str, *, passphrase: str | Non
 
 HISTORY = "key-history.json"
 ROTATED = "rotated"
+MAX_KEY_FILE_BYTES = 4 << 20  # a DID document with a long key history stays far below this
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        value = strict_json.load_file(path, max_bytes=MAX_KEY_FILE_BYTES)
     except FileNotFoundError:
         raise KeyFileError(f"{path} does not exist") from None
-    except (OSError, ValueError) as err:
-        raise KeyFileError(f"{path} cannot be read: {err}") from None
+    except OSError as err:
+        raise KeyFileError(f"{path} cannot be read: {err.strerror or err}") from None
+    except ValueError as err:
+        raise KeyFileError(f"{path} is not acceptable JSON: {strict_json.describe(err)}") from None
+    if not isinstance(value, dict):
+        raise KeyFileError(f"{path} is not a JSON object")
+    return value
+
+
+def _did_document(path: Path) -> dict[str, Any]:
+    """The key directory's DID document, with the shape rotate and retire rely on."""
+    doc = _read_json(path)
+    if not isinstance(doc.get("id"), str):
+        raise KeyFileError(f"{path} has no DID ('id')")
+    methods = doc.get("verificationMethod", [])
+    if not isinstance(methods, list) or not all(isinstance(m, dict) for m in methods):
+        raise KeyFileError(f"{path}: verificationMethod must be a list of objects")
+    for rel in did.RELATIONSHIPS:
+        if not isinstance(doc.get(rel, []), list):
+            raise KeyFileError(f"{path}: {rel} must be a list")
+    return doc
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _history(directory: Path, doc: dict[str, Any]) -> dict[str, list[str]]:
     path = directory / HISTORY
     if path.exists():
         data = _read_json(path)
-        return {"issued": list(data.get("issued", [])), "retired": list(data.get("retired", []))}
-    return {"issued": [m["id"] for m in doc.get("verificationMethod", []) if isinstance(m, dict)], "retired": []}
+        return {"issued": _strings(data.get("issued")), "retired": _strings(data.get("retired"))}
+    methods = doc.get("verificationMethod")
+    return {
+        "issued": _strings([m.get("id") for m in methods if isinstance(m, dict)] if isinstance(methods, list) else []),
+        "retired": [],
+    }
 
 
 def _next_number(history: dict[str, list[str]]) -> int:
@@ -111,7 +149,7 @@ def _next_number(history: dict[str, list[str]]) -> int:
 
 def _replace_directory(directory: Path, build: Any) -> None:
     """Apply ``build(staging)`` to a copy of ``directory`` and swap it in, so a failure changes nothing."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.resolve().parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}{PARTIAL}", dir=directory.resolve().parent))
     shutil.rmtree(staging)
     shutil.copytree(directory, staging)
     backup = staging.with_name(staging.name + ".old")
@@ -140,7 +178,7 @@ def rotate(directory: Path, *, key_type: str | None = None, passphrase: str | No
             f"{directory} has no {DID_DOCUMENT}: only did:web keys can be rotated "
             "(a did:key is its key; make a new one instead)"
         )
-    doc = _read_json(doc_path)
+    doc = _did_document(doc_path)
     history = _history(directory, doc)
     controller = str(doc.get("id"))
     new = KeyPair.generate(key_type or current.key_type)
@@ -173,7 +211,7 @@ def rotate(directory: Path, *, key_type: str | None = None, passphrase: str | No
 
 def retire(directory: Path, key_id: str, *, passphrase: str | None = None) -> None:
     """Remove a rotated key from the DID document; credentials it signed stop verifying."""
-    doc = _read_json(directory / DID_DOCUMENT)
+    doc = _did_document(directory / DID_DOCUMENT)
     controller = str(doc.get("id"))
     key_id = key_id if "#" in key_id else f"{controller}#{key_id}"
     if load_key(directory, passphrase=passphrase).verification_method == key_id:

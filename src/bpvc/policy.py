@@ -12,6 +12,7 @@ built in code. Example::
     require_key_binding = true            # an SD-JWT VC must come with a key-binding JWT
     cryptosuites = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]
     algorithms = ["EdDSA", "ES256", "ES384"]
+    key_ownership = "check"               # "skip": proof only, the signer need not be the issuer (test vectors)
 
     [[trusted_issuers]]
     did = "did:web:battery-maker.example"
@@ -32,10 +33,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from . import strict_json
 from .errors import MalformedError
 
 FORMATS = ("di", "vc+jwt", "vcdm1.1-jwt", "legacy-ld", "dc+sd-jwt")
+# "check": the key that made a proof must be controlled by the issuer (holder); "skip": proof only.
+KEY_OWNERSHIP = ("check", "skip")
 _BPNL = re.compile(r"BPNL[A-Za-z0-9]{12}")
+MAX_POLICY_BYTES = 1 << 20  # a policy is a few hundred bytes; a thousand trusted issuers fit in far less
 _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
 
 
@@ -72,6 +77,7 @@ class Policy:
     algorithms: frozenset[str] | None = None
     trusted_status_issuers: frozenset[str] = field(default_factory=frozenset)
     require_key_binding: bool = False  # SD-JWT VC: always ask for a KB-JWT, not only with a challenge or domain
+    key_ownership: str = "check"
 
 
 def _did_web_host(did: str) -> str | None:
@@ -122,6 +128,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         "formats",
         "cryptosuites",
         "algorithms",
+        "key_ownership",
     }
     unknown = set(section) - allowed
     if unknown:
@@ -154,6 +161,10 @@ def parse_policy(data: dict[str, Any]) -> Policy:
     for name in ("cryptosuites", "algorithms"):
         if name in section:
             kwargs[name] = _strings(section[name], name)
+    if "key_ownership" in section:
+        if section["key_ownership"] not in KEY_OWNERSHIP:
+            raise MalformedError('policy: key_ownership must be "check" or "skip"')
+        kwargs["key_ownership"] = section["key_ownership"]
     if "trusted_issuers" in data:
         kwargs["trusted_issuers"] = tuple(_issuer(entry, i) for i, entry in enumerate(data["trusted_issuers"]))
     if "trusted_status_issuers" in data:
@@ -192,13 +203,25 @@ def _issuer(entry: Any, index: int) -> TrustedIssuer:
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Read a TOML policy file."""
+    """Read a TOML policy file (at most :data:`MAX_POLICY_BYTES`, nested at most ``strict_json.MAX_DEPTH``)."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        raw = strict_json.read_bounded(path, max_bytes=MAX_POLICY_BYTES)
     except FileNotFoundError:
         raise MalformedError(f"policy file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise MalformedError(f"policy file {path} cannot be read: {err}") from None
+    except OSError as err:
+        raise MalformedError(f"policy file {path} cannot be read: {err.strerror or err}") from None
+    except strict_json.StrictJsonError:
+        raise MalformedError(f"policy file {path} is larger than {MAX_POLICY_BYTES} bytes") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+        strict_json.check_value(data)
+    except UnicodeDecodeError as err:
+        raise MalformedError(f"policy file {path} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except tomllib.TOMLDecodeError as err:
         raise MalformedError(f"policy file {path} is not valid TOML: {err}") from None
+    except RecursionError:
+        raise MalformedError(f"policy file {path} is nested too deeply") from None
+    except ValueError as err:  # an integer past Python's digit limit; a lone surrogate (check_value)
+        reason = str(err).split(":", 1)[0].strip() or type(err).__name__  # Python's own advice is not for users
+        raise MalformedError(f"policy file {path} is not an acceptable policy: {reason}") from None
     return parse_policy(data)

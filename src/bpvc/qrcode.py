@@ -6,13 +6,16 @@ an imaging dependency.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 import segno
 
-from . import jose, model
+from . import jose, model, strict_json
 from .errors import MalformedError
+
+
+class ResolverError(MalformedError):
+    """The passport's identifier needs a resolver that was not given, or the one given is not https."""
 
 
 def passport_link(credential_text: str, *, resolver: str | None = None) -> str:
@@ -22,9 +25,9 @@ def passport_link(credential_text: str, *, resolver: str | None = None) -> str:
         document = jose.decode(text).payload
     else:
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise MalformedError(f"not a credential (JSON or vc+jwt): {err.msg}") from None
+            document = strict_json.loads(text)
+        except ValueError as err:
+            raise MalformedError(f"not a credential (JSON or vc+jwt): {strict_json.describe(err)}") from None
         if isinstance(document, dict):
             enveloped = jose.unwrap_envelope(document)
             if enveloped is not None:
@@ -42,12 +45,12 @@ def passport_link(credential_text: str, *, resolver: str | None = None) -> str:
     if identifier.startswith("https://"):
         return identifier
     if resolver is None:
-        raise MalformedError(
+        raise ResolverError(
             f"the passport identifier {identifier} is not a web link; pass --resolver with the "
             "https URL prefix that resolves it"
         )
     if not resolver.startswith("https://"):
-        raise MalformedError("--resolver must be an https URL")
+        raise ResolverError("--resolver must be an https URL")
     return resolver.rstrip("/") + "/" + quote(identifier, safe=":")
 
 

@@ -13,7 +13,8 @@ Status codes (the W3C HTTP test suites expect 200/201 on success and 400 or 422 
 * ``201`` issued; ``422`` the credential cannot be issued (data model, safe-mode JSON-LD, status
   registry refusal); ``401`` no or wrong bearer token (checked before the body is read).
 * ``200`` status updated; ``404`` unknown credential; ``422`` the registry refused the change
-  (for example reinstating a revoked credential).
+  (for example reinstating a revoked credential); ``503`` the registry itself cannot be used
+  (its database failed), for issuing with status too.
 * ``404`` for issue and status when the server is not configured for them: the endpoints do not
   exist in that deployment (a disabled feature is not a server error, so not 501).
 * ``413`` body over ``max_body_bytes`` (by Content-Length, or counted while reading, so a large
@@ -41,7 +42,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Any, Protocol
@@ -55,7 +56,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import jose, model, strict_json
+from . import dates, jose, model, strict_json
 from .canonicalize import canonicalize
 from .errors import (
     MALFORMED_VALUE_ERROR,
@@ -67,6 +68,7 @@ from .issuer import InvalidDocumentError, issue_credential, issue_credential_jwt
 from .keys import Signer
 from .result import Outcome, Problem, VerificationResult
 from .sd_jwt.compact import looks_like_sd_jwt
+from .status.registry import RegistryUnavailableError
 from .suites import SUITES
 from .verifier import Verifier
 
@@ -420,7 +422,7 @@ class _Service:
         self._token_digest = _digest(config.token.strip()) if config.token is not None else None
 
     def _now(self) -> datetime:
-        return self.config.clock() if self.config.clock is not None else datetime.now(UTC)
+        return self.config.clock() if self.config.clock is not None else dates.now_instant()
 
     def _authorize(self, request: Request) -> None:
         """Bearer token, compared in constant time (as digests, so the length does not leak either)."""
@@ -574,6 +576,8 @@ class _Service:
             return result
         except InvalidDocumentError as err:
             raise self._unissuable(err.problems) from None
+        except RegistryUnavailableError as err:
+            raise _Problem(503, f"the registry is not available: {err.detail}") from None
         except BpvcError as err:
             raise self._unissuable([err]) from None
 
@@ -609,6 +613,8 @@ class _Service:
             await run_in_threadpool(service.update, credential_id, purpose, action)
         except LookupError:  # before BpvcError: the registry's unknown-credential error is both
             raise _Problem(404, "no credential with that id was issued through this server's registry") from None
+        except RegistryUnavailableError as err:
+            raise _Problem(503, f"the registry is not available: {err.detail}") from None
         except BpvcError as err:
             problem = Problem.from_error(err)
             raise _Problem(

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
-from pathlib import Path
 from typing import Any
 
 MAX_BYTES = 16 * 1024 * 1024  # the default size limit; callers with a tighter bound pass their own
@@ -121,7 +121,7 @@ def describe(err: ValueError) -> str:
     return str(err)
 
 
-def read_bounded(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+def read_bounded(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of a file, refusing one larger than ``max_bytes`` before reading it all (``/dev/zero``).
 
     Raises ``OSError`` as ``open`` does, and :class:`StrictJsonError` for a file over the limit.
@@ -133,7 +133,7 @@ def read_bounded(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
     return data
 
 
-def load_file(path: str | Path, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
+def load_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
     """Read and parse a JSON file strictly; a UTF-8 byte-order mark is tolerated.
 
     Raises ``OSError`` for a file that cannot be read and ``ValueError`` (see :func:`loads`) otherwise.

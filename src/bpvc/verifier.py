@@ -41,7 +41,7 @@ from .errors import (
 )
 from .fetch import Fetcher
 from .legacy_jwt import from_legacy_claims
-from .policy import Policy, credential_bpnls
+from .policy import KEY_OWNERSHIP, Policy, credential_bpnls
 from .records import MODELS_BY_SCHEMA
 from .records import domain_findings as record_domain_findings
 from .result import Check, Outcome, Problem, VerificationResult
@@ -126,6 +126,8 @@ class Verifier:
         require_status: bool | None = None,
         trusted_status_issuers: frozenset[str] | set[str] | None = None,
         max_canonicalization_work: int = DEFAULT_MAX_WORK,
+        status_checker: StatusChecker | None = None,
+        key_ownership: str | None = None,
     ) -> None:
         """Build once, share everywhere. Keyword options override the matching ``policy`` fields."""
         self._init = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
@@ -136,8 +138,11 @@ class Verifier:
             "check_status": check_status,
             "require_status": require_status,
             "trusted_status_issuers": frozenset(trusted_status_issuers) if trusted_status_issuers is not None else None,
+            "key_ownership": key_ownership,
         }
         self._policy = replace(policy or Policy(), **{k: v for k, v in overrides.items() if v is not None})
+        if self._policy.key_ownership not in KEY_OWNERSHIP:
+            raise ValueError(f"key_ownership must be one of {', '.join(KEY_OWNERSHIP)}")
         suites = self._policy.cryptosuites if self._policy.cryptosuites is not None else DEFAULT_ALLOWED
         algorithms = self._policy.algorithms if self._policy.algorithms is not None else jose.LEGACY_ALLOWED_ALGORITHMS
         unknown = set(suites) - set(ALL_SUITES)
@@ -148,7 +153,9 @@ class Verifier:
             raise ValueError(f"unsupported JOSE algorithm(s): {', '.join(sorted(bad_algs))}")
         self._loader = ContextLoader(contexts, pins=context_pins)
         self._schemas = SchemaRegistry(schemas)
-        self._status_checker = StatusChecker(
+        if status_checker is not None and status_lists:
+            raise ValueError("pass status_checker, or status_lists for the default one, not both")
+        self._status_checker = status_checker or StatusChecker(
             lists=status_lists, fetcher=fetcher, trusted_list_issuers=self._policy.trusted_status_issuers
         )
         self._resolver = Resolver(did_documents, fetcher=fetcher)
@@ -411,6 +418,13 @@ class Verifier:
         if not verified:
             outcome = Outcome.INDETERMINATE if any(o.indeterminate for o in outcomes) else Outcome.SKIPPED
             return Check("key_ownership", outcome, detail="no proof verified, so no key could be checked")
+        if self._policy.key_ownership == "skip":
+            keys = ", ".join(sorted({o.method.id for o in verified}))  # type: ignore[union-attr]
+            return Check(
+                "key_ownership",
+                Outcome.SKIPPED,
+                detail=f'the policy skips it (key_ownership = "skip"): {keys} was not bound to the {role}',
+            )
         if controller is None and role == "holder":
             signers = ", ".join(sorted({o.method.controller for o in verified}))  # type: ignore[union-attr]
             return Check(

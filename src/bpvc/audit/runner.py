@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .. import dates, jose
+from .. import dates, jose, model
 from ..data_integrity import proofs_of
 from ..errors import BpvcError
 from ..policy import Policy, load_policy
@@ -27,6 +27,8 @@ from .report import AuditItem, ItemOutcome
 from .source import Received
 
 LINK_CHECK = "footprint-links"
+KIND_CHECK = "kind"  # the defect of an item that is not a credential (a presentation in a batch of credentials)
+_PRESENTATION_TYPES = ("VerifiablePresentation", "EnvelopedVerifiablePresentation")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str
         if c.outcome in (Outcome.FAILED, Outcome.INDETERMINATE)
     ]
     outcome: ItemOutcome = "passed" if result.verified else "defect" if result.invalid else "undecided"
+    wrong_kind = _not_a_credential(received, result)
+    if wrong_kind:  # listed, never counted as a verified credential, whatever its proof says
+        outcome, defects, reasons = "defect", [KIND_CHECK, *defects], [f"{KIND_CHECK}: {wrong_kind}", *reasons]
     item = AuditItem(
         id=received.key,
         outcome=outcome,
@@ -99,7 +104,18 @@ def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str
     )
     subject = _subject(result)
     period = (subject.get("validityPeriodStart"), subject.get("validityPeriodEnd")) if subject else (None, None)
-    return Checked(received.key, item, result.verified, subject.get("status") if subject else None, period)
+    verified = result.verified and not wrong_kind
+    return Checked(received.key, item, verified, subject.get("status") if subject else None, period)
+
+
+def _not_a_credential(received: Received, result: VerificationResult) -> str | None:
+    """Why an item of the batch is not a credential (None when it is one): the audit checks credentials only."""
+    if result.kind != "credential":
+        return f"a {result.kind}, not a credential"
+    for document in (result.document, received.document):
+        if document is not None and any(t in _PRESENTATION_TYPES for t in model.types_of(document)):
+            return "typed as a presentation, not a credential"
+    return None
 
 
 def _subject(result: VerificationResult) -> dict[str, Any] | None:

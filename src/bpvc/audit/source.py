@@ -8,7 +8,6 @@ Nothing is verified here.
 from __future__ import annotations
 
 import hashlib
-import json
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import jose, model
+from .. import jose, model, strict_json
 from ..errors import MalformedError
 
 MAX_MEMBER_BYTES = 16 << 20  # one credential; a larger zip member is refused, not inflated
@@ -80,8 +79,8 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
         except MalformedError:
             return None
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
+        document = strict_json.loads(text, max_bytes=MAX_MEMBER_BYTES)
+    except ValueError:  # not JSON, or JSON bpvc refuses (duplicates, NaN, too deep): unreadable
         return None
     if isinstance(document, dict):
         enveloped = None
@@ -100,15 +99,19 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
 
 def _jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
     with path.open("rb") as fh:
-        for number, line in enumerate(fh, start=1):
+        number = 0
+        while line := fh.readline(MAX_MEMBER_BYTES + 1):
+            number += 1
+            if len(line) > MAX_MEMBER_BYTES:
+                raise MalformedError(f"{path}:{number} is longer than {MAX_MEMBER_BYTES} bytes; refused")
             line = line.strip()
             if not line:
                 continue
             # a line holds a credential object, or a JWT as a JSON string (its quotes are the only difference)
             if line.startswith(b'"') and line.endswith(b'"'):
                 try:
-                    value = json.loads(line)
-                except json.JSONDecodeError:
+                    value = strict_json.loads(line)
+                except ValueError:
                     value = None
                 if isinstance(value, str):
                     yield f"{path.name}:{number}", value.encode()
@@ -142,7 +145,11 @@ def _folder(path: Path) -> Iterator[tuple[str, bytes]]:
         and p.suffix.lower() in _SUFFIXES
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
     ):
-        yield str(file.relative_to(path)), file.read_bytes()
+        try:
+            data = strict_json.read_bounded(file, max_bytes=MAX_MEMBER_BYTES)
+        except strict_json.StrictJsonError:
+            raise MalformedError(f"{file} is larger than {MAX_MEMBER_BYTES} bytes; refused") from None
+        yield str(file.relative_to(path)), data
 
 
 def read_batch(source: str | Path) -> list[Received]:
@@ -171,6 +178,10 @@ def input_digest(source: str | Path) -> str:
     """SHA-256 of a file, or of a folder's ``sha256sum``-style listing (sorted), for the report."""
     path = Path(source)
     if path.is_file():
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest()
     lines = [f"{hashlib.sha256(name_bytes).hexdigest()}  {name}\n" for name, name_bytes in _folder(path)]
     return hashlib.sha256("".join(lines).encode()).hexdigest()

@@ -113,10 +113,11 @@ def read_credentials(paths: Iterable[str | Path]) -> list[Received]:
             raise MalformedError(f"{entry}: no such file or folder")
     received = []
     for file in files:
-        size = file.stat().st_size
-        if size > MAX_CREDENTIAL_BYTES:
-            raise MalformedError(f"{file}: {size} bytes is over the {MAX_CREDENTIAL_BYTES}-byte limit for a credential")
-        received.append(read_received(file.read_bytes(), str(file)))
+        try:
+            data = strict_json.read_bounded(file, max_bytes=MAX_CREDENTIAL_BYTES)
+        except strict_json.StrictJsonError:
+            raise MalformedError(f"{file}: over the {MAX_CREDENTIAL_BYTES}-byte limit for a credential") from None
+        received.append(read_received(data, str(file)))
     return received
 
 

@@ -240,10 +240,9 @@ def load_inventory(path: str | Path, *, registry: SchemaRegistry | None = None) 
     """Read, check and parse an inventory file; raises InventoryError (every finding) or MalformedError."""
     file = Path(path)
     try:
-        size = file.stat().st_size
-        if size > MAX_BYTES:
-            raise MalformedError(f"inventory {path}: {size} bytes is over the {MAX_BYTES}-byte limit")
-        raw = file.read_bytes()
+        raw = strict_json.read_bounded(file, max_bytes=MAX_BYTES)
+    except strict_json.StrictJsonError:
+        raise MalformedError(f"inventory {path}: over the {MAX_BYTES}-byte limit") from None
     except FileNotFoundError:
         raise MalformedError(f"inventory {path}: no such file") from None
     except OSError as err:

@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from .. import strict_json
@@ -41,6 +40,8 @@ AUDIENCES: dict[str, frozenset[str]] = {
     "legitimate-interest": frozenset({"public", "legitimate-interest", "individual-battery"}),
     "authorities": frozenset({"public", "legitimate-interest", "authorities"}),
 }
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 class ClassificationError(BpvcError):
@@ -157,7 +158,7 @@ def _bundled_text() -> str:
 
 def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
-        data = strict_json.loads(Path(path).read_text(encoding="utf-8"))
+        data = strict_json.load_file(path, max_bytes=MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ClassificationError(f"classification file {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as err:

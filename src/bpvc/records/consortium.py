@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 from .. import strict_json
@@ -185,7 +184,11 @@ def read_record(path: str | os.PathLike[str]) -> tuple[Any, str | None]:
     well as its encoding. Raises :class:`OSError` when the file cannot be read and
     :class:`MalformedError` when it is not text or not JSON.
     """
-    text, problem = _decode(Path(path).read_bytes())
+    try:
+        raw = strict_json.read_bounded(os.fspath(path))
+    except strict_json.StrictJsonError as err:  # over the size bound (say, /dev/zero): refused before reading it all
+        raise MalformedError(str(err)) from None
+    text, problem = _decode(raw)
     try:
         return strict_json.loads(text), problem
     except json.JSONDecodeError as err:

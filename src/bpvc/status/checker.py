@@ -66,12 +66,14 @@ class StatusChecker:
         self,
         *,
         lists: Mapping[str, str | Path | Mapping[str, Any]] | None = None,
+        source: Callable[[str], Mapping[str, Any] | None] | None = None,
         fetcher: Fetcher | None = None,
         trusted_list_issuers: frozenset[str] = frozenset(),
         min_entries: int = MIN_ENTRIES,
         max_decoded_bytes: int = MAX_DECODED_BYTES,
     ) -> None:
         self._lists = dict(lists or {})
+        self._source = source  # e.g. the issuer's own registry, asked before files and the network
         self._fetcher = fetcher
         self._trusted = trusted_list_issuers
         self._min_entries = min_entries
@@ -203,11 +205,15 @@ class StatusChecker:
         now: dates.Instant,
         verify_list: Callable[[dict[str, Any]], list[BpvcError]],
     ) -> tuple[dict[str, Any], Bitstring]:
+        held = self._from_source(url)
         with self._lock:
             cached = self._cache.get(url)
-        if cached is not None and cached.expires > now and size in cached.bits_by_size:
+        # a list from the source is always current (the source renews it on every change), so the cache
+        # only saves decoding it again; any other list is kept until its ttl runs out
+        fresh = cached is not None and (cached.document == held if held is not None else cached.expires > now)
+        if cached is not None and fresh and size in cached.bits_by_size:
             return cached.document, cached.bits_by_size[size]
-        document = self._load(url)
+        document = held if held is not None else self._load(url)
         problems = verify_list(document)
         if problems:
             reasons = "; ".join(p.detail for p in problems[:3])
@@ -259,6 +265,17 @@ class StatusChecker:
         except BpvcError:
             until = None
         return min(expires, until) if until is not None else expires
+
+    def _from_source(self, url: str) -> dict[str, Any] | None:
+        if self._source is None:
+            return None
+        try:
+            held = self._source(url)
+        except BpvcError as err:
+            raise StatusError(
+                f"the status list {url} cannot be built: {err.detail}", problem_type=STATUS_RETRIEVAL_ERROR
+            ) from None
+        return None if held is None else dict(held)
 
     def _load(self, url: str) -> dict[str, Any]:
         source = self._lists.get(url)

@@ -71,7 +71,11 @@ def publish(
     validity: timedelta = DEFAULT_VALIDITY,
     ttl_ms: int = DEFAULT_TTL_MS,
 ) -> list[Path]:
-    """Sign and write every list this issuer owns; files appear whole or not at all."""
+    """Sign and write every list this issuer owns; files appear whole or not at all.
+
+    ``out_dir`` and the folders the lists' URL paths name inside it are made as needed.
+    Raises ``OSError`` when a file cannot be written.
+    """
     written = []
     for info in registry.lists():
         if info.issuer != issuer:
@@ -80,6 +84,7 @@ def publish(
         signed = sign(unsigned)
         target = path_for(info.url, out_dir)
         text = signed if isinstance(signed, str) else json.dumps(signed, indent=2)
+        target.parent.mkdir(parents=True, exist_ok=True)  # out_dir or inside it: path_for made sure of it
         write_atomic(target, text + "\n", mode=0o644)  # served as it is: world-readable whatever the umask
         written.append(target)
     return written

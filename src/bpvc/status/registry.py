@@ -2,7 +2,9 @@
 
 SQLite is the default (a file; WAL; no setup). A ``postgresql://`` URL selects PostgreSQL so
 several issuing instances can share one registry. The schema is created and migrated by
-bpvc itself.
+bpvc itself, but only when the caller says so (``create=True``, what issuing does): opening a
+registry to read or change status refuses one that does not exist, so a mistyped path is an
+error rather than a new, empty registry that knows no credential.
 
 Status indexes come from a per-list counter passed through a keyed permutation: the counter
 makes an index impossible to hand out twice (also across processes: the counter row is
@@ -23,11 +25,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from .. import model
+from .. import dates, model
 from ..errors import BpvcError, MalformedError
 from .bitstring import MIN_ENTRIES, Bitstring
 
@@ -44,6 +46,10 @@ class RegistryError(BpvcError):
 
 class UnknownCredentialError(RegistryError, LookupError):
     """No credential with that id was issued through this registry."""
+
+
+class RegistryUnavailableError(RegistryError):
+    """The registry cannot be used: it does not exist, is not a bpvc registry, or its database failed."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ class StatusList:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dates.now_instant().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- the index permutation --------------------------------------------------------------------------
@@ -123,11 +129,29 @@ _SERIAL = {
 }
 
 
-class _Connection:
-    """The few SQL operations the registry needs, for sqlite3 and psycopg alike (``?`` placeholders)."""
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """The database drivers' exception bases (psycopg's only when it is installed)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - depends on the installation
+        return (sqlite3.Error,)
+    return (sqlite3.Error, psycopg.Error)
 
-    def __init__(self, location: str) -> None:
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text or type(err).__name__
+
+
+class _Connection:
+    """The few SQL operations the registry needs, for sqlite3 and psycopg alike (``?`` placeholders).
+
+    Every driver error comes out as a :class:`RegistryUnavailableError` naming the registry.
+    """
+
+    def __init__(self, location: str, *, create: bool) -> None:
         self.location = location
+        self._errors = _driver_errors()
         if location.startswith(("postgresql://", "postgres://")):
             try:
                 import psycopg
@@ -137,54 +161,114 @@ class _Connection:
             try:
                 self._conn: Any = psycopg.connect(location, autocommit=True, connect_timeout=10)
             except psycopg.Error as err:
-                raise RegistryError(f"cannot connect to the PostgreSQL registry: {err}".strip()) from None
-        else:
-            self.kind = "sqlite"
-            path = Path(location)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, isolation_level=None, timeout=60, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
+                raise RegistryUnavailableError(f"cannot connect to the PostgreSQL registry: {_one_line(err)}") from None
+            return
+        self.kind = "sqlite"
+        self._conn = self._open_sqlite(location, create=create)
+        try:
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA busy_timeout=60000")
+            self._conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header
+        except sqlite3.Error as err:
+            self._conn.close()
+            raise RegistryUnavailableError(f"{location} is not a bpvc registry ({_one_line(err)})") from None
+
+    def tune(self) -> None:
+        """Settings that change the database file (WAL): only once it is known to be a registry."""
+        if self.kind == "sqlite":
+            self.execute("PRAGMA journal_mode=WAL")
+            self.execute("PRAGMA synchronous=FULL")
+
+    @staticmethod
+    def _open_sqlite(location: str, *, create: bool) -> sqlite3.Connection:
+        if location == ":memory:":
+            return sqlite3.connect(location, isolation_level=None, check_same_thread=False)
+        path = Path(location)
+        if path.is_dir():
+            raise RegistryUnavailableError(f"the registry {location} is a directory, not a registry file")
+        if not path.exists():
+            if not create:
+                raise RegistryUnavailableError(f"there is no registry at {location} (no such file)")
+            if not path.parent.is_dir():
+                raise RegistryUnavailableError(
+                    f"cannot create the registry {location}: the folder {path.parent} does not exist"
+                )
+        # mode=rw never creates a file; rwc only when issuing asked for it
+        uri = f"file:{quote(str(path.absolute()))}?mode={'rwc' if create else 'rw'}"
+        try:
+            return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=60, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise RegistryUnavailableError(f"cannot open the registry {location}: {_one_line(err)}") from None
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         if self.kind == "postgresql":
             sql = sql.replace("?", "%s")
-        return self._conn.execute(sql, params)
+        try:
+            return self._conn.execute(sql, params)
+        except self._errors as err:
+            raise RegistryUnavailableError(f"registry {self._name()}: {_one_line(err)}") from None
+
+    def _name(self) -> str:
+        if self.kind == "postgresql":
+            return "(PostgreSQL)"  # the URL may hold a password
+        return self.location
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """A write transaction that serializes allocation across processes."""
         if self.kind == "sqlite":
-            self._conn.execute("BEGIN IMMEDIATE")
+            self.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
-            self._conn.execute("COMMIT")
+            self.execute("COMMIT")
             return
-        with self._conn.transaction():
-            # one lock for all allocation and list creation: simple, and issuing is not the bottleneck
-            self._conn.execute("SELECT pg_advisory_xact_lock(4242)")
-            yield
+        try:
+            with self._conn.transaction():
+                # one lock for all allocation and list creation: simple, and issuing is not the bottleneck
+                self.execute("SELECT pg_advisory_xact_lock(4242)")
+                yield
+        except self._errors as err:  # raised by the commit itself
+            raise RegistryUnavailableError(f"registry {self._name()}: {_one_line(err)}") from None
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # no transaction left to roll back (SQLite ended it on the error)
 
     def close(self) -> None:
-        self._conn.close()
+        try:
+            self._conn.close()
+        except self._errors:
+            pass
 
 
 class Registry:
     """The registry behind one database; safe to use from several threads (calls are serialized)."""
 
-    def __init__(self, location: str | Path, *, list_size: int = MIN_ENTRIES) -> None:
+    def __init__(self, location: str | Path, *, list_size: int = MIN_ENTRIES, create: bool = False) -> None:
+        """Open the registry at ``location``; with ``create``, make it if it does not exist yet.
+
+        Even with ``create``, a SQLite registry is only made in an existing folder, and a database
+        that holds other tables but no bpvc registry is refused, never written into.
+        Raises :class:`RegistryUnavailableError` when the registry cannot be used.
+        """
         if list_size < MIN_ENTRIES:
             raise RegistryError(f"status lists need at least {MIN_ENTRIES} entries (got {list_size})")
         self.location = str(location)
         self.list_size = list_size
-        self._db = _Connection(self.location)
+        self._db = _Connection(self.location, create=create)
         self._lock = threading.RLock()
-        self._migrate()
+        try:
+            self._refuse_foreign(create=create)
+            self._db.tune()
+            self._migrate(create=create)
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -195,13 +279,37 @@ class Registry:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _migrate(self) -> None:
+    def _tables(self) -> set[str]:
+        if self._db.kind == "sqlite":
+            rows = self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        else:
+            rows = self._db.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def _refuse_foreign(self, *, create: bool) -> None:
+        """Refuse a database without a bpvc registry: one with other tables always, an empty one unless creating."""
+        tables = self._tables()
+        if "bpvc_schema" in tables:
+            return
+        where = self.location if self._db.kind == "sqlite" else "the PostgreSQL database"
+        if tables - {"sqlite_sequence"}:
+            raise RegistryUnavailableError(f"{where} is a database but not a bpvc registry")
+        if not create:
+            raise RegistryUnavailableError(f"{where} holds no bpvc registry (issuing with --status creates one)")
+
+    def _migrate(self, *, create: bool) -> None:
         with self._lock, self._db.transaction():
-            self._db.execute("CREATE TABLE IF NOT EXISTS bpvc_schema (version INTEGER NOT NULL)")
+            if "bpvc_schema" not in self._tables():
+                self._refuse_foreign(create=create)  # again, under the lock: another process may have been first
+                self._db.execute("CREATE TABLE bpvc_schema (version INTEGER NOT NULL)")
             row = self._db.execute("SELECT MAX(version) FROM bpvc_schema").fetchone()
             version = row[0] or 0
             if version > SCHEMA_VERSION:
-                raise RegistryError(f"the registry schema is version {version}; this bpvc knows {SCHEMA_VERSION}")
+                raise RegistryUnavailableError(
+                    f"the registry schema is version {version}; this bpvc knows {SCHEMA_VERSION}"
+                )
             if version < 1:
                 for statement in _TABLES:
                     self._db.execute(statement.replace("{serial}", _SERIAL[self._db.kind]))

@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from .. import dates
 from ..issuer import issue_credential
 from ..keys import Signer
 from .publish import DEFAULT_TTL_MS, DEFAULT_VALIDITY, list_credential
@@ -34,6 +35,7 @@ class RegistryStatusService:
         *,
         validity: timedelta = DEFAULT_VALIDITY,
         ttl_ms: int = DEFAULT_TTL_MS,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._registry = registry
         self._signer = signer
@@ -41,6 +43,7 @@ class RegistryStatusService:
         self._base = status_base
         self._validity = validity
         self._ttl_ms = ttl_ms
+        self._clock = clock  # None: the wall clock
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
@@ -51,6 +54,11 @@ class RegistryStatusService:
         with self._lock:
             self._cache.clear()
 
+    def list_for_url(self, url: str) -> dict[str, Any] | None:
+        """The signed list published at ``url``, when it is one of this issuer's (a StatusChecker source)."""
+        info = next((lst for lst in self._registry.lists() if lst.url == url), None)
+        return None if info is None else self.list_credential(info.id)
+
     def list_credential(self, list_id: str) -> dict[str, Any] | None:
         info = next((lst for lst in self._registry.lists() if lst.id == list_id), None)
         if info is None or info.issuer != self._issuer:
@@ -60,7 +68,7 @@ class RegistryStatusService:
             hit = self._cache.get(list_id)
             if hit and hit[0] > now:
                 return hit[1]
-        moment = datetime.now(UTC).replace(microsecond=0)
+        moment = (self._clock() if self._clock else dates.now_instant()).replace(microsecond=0)
         unsigned = list_credential(
             self._registry, list_id, issuer=self._issuer, now=moment, validity=self._validity, ttl_ms=self._ttl_ms
         )

@@ -6,12 +6,15 @@ from typing import Any
 
 from ..errors import ProofError
 from .base import Cryptosuite
+from .ecdsa_jcs_2019 import EcdsaJcs2019
 from .ecdsa_rdfc_2019 import EcdsaRdfc2019
 from .ed25519_signature_2020 import Ed25519Signature2020
+from .eddsa_jcs_2022 import EddsaJcs2022
 from .eddsa_rdfc_2022 import EddsaRdfc2022
 from .json_web_signature_2020 import JsonWebSignature2020
 
-SUITES: dict[str, Cryptosuite] = {s.name: s for s in (EddsaRdfc2022(), EcdsaRdfc2019())}
+# The first suite for a key type is its default (suite_for_key): the RDFC suites, as before.
+SUITES: dict[str, Cryptosuite] = {s.name: s for s in (EddsaRdfc2022(), EcdsaRdfc2019(), EddsaJcs2022(), EcdsaJcs2019())}
 LEGACY_SUITES: dict[str, Cryptosuite] = {s.name: s for s in (Ed25519Signature2020(), JsonWebSignature2020())}
 ALL_SUITES = {**SUITES, **LEGACY_SUITES}
 DEFAULT_ALLOWED = frozenset(ALL_SUITES)

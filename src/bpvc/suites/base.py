@@ -40,6 +40,10 @@ class Cryptosuite:
         if key_type not in self.key_types:
             raise ProofError(f"{self.name} cannot use a {key_type} key (allowed: {', '.join(self.key_types)})")
 
+    def prepare_proof(self, options: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+        """The proof as it will be emitted, before its value; an RDFC proof carries no ``@context``."""
+        return options
+
     def proof_configuration(self, proof: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
         """The proof options without proofValue, with the document's @context (spec §3.3.5)."""
         if proof.get("type") != self.proof_type:

@@ -1,4 +1,8 @@
-"""``bpvc policy``: Catena-X usage and access policies (ODRL), checked against the profile before output."""
+"""``bpvc policy``: Catena-X usage and access policies (ODRL), checked before output.
+
+Checked against bpvc's built-in Catena-X rules (offline, always) and, with ``--profile DIR`` or
+``$BPVC_ODRL_PROFILE``, against the profile's official JSON Schemas too.
+"""
 
 from __future__ import annotations
 
@@ -14,14 +18,21 @@ from .crossborder import odrl
 
 _BPNL = re.compile(r"BPNL[0-9A-Z]{12}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-PROFILE_HELP = f"The Catena-X ODRL profile's schema folder (default: ${odrl.PROFILE_ENV})."
+PROFILE_HELP = (
+    "Also check against the Catena-X ODRL profile's official JSON Schemas in this folder "
+    f"(default: ${odrl.PROFILE_ENV}; without either, bpvc's built-in rules only)."
+)
 
 
-def _profile(folder: str | None) -> odrl.Profile:
+def _profile(folder: str | None) -> odrl.Profile | None:
     try:
         return odrl.load_profile(folder)
     except odrl.ProfileUnavailableError as err:
-        raise click.BadParameter(err.detail, param_hint="--profile") from None
+        raise click.BadParameter(err.detail, param_hint=f"--profile / ${odrl.PROFILE_ENV}") from None
+
+
+def _names(profile: odrl.Profile | None) -> str:
+    return " and ".join(checker.name for checker in odrl.checkers(profile))
 
 
 @click.group("policy")  # registered by bpvc.cli
@@ -50,7 +61,7 @@ def policy_odrl(
     profile_dir: str | None,
     out: str | None,
 ) -> None:
-    """The usage policy, the access policy and their EDC PolicyDefinitions, each checked against the profile."""
+    """The usage policy, the access policy and their EDC PolicyDefinitions, each checked before it is written."""
     bad = [p for p in partners if not _BPNL.fullmatch(p)]
     if bad:
         raise click.BadParameter(f"{bad[0]!r} is not a BPNL (BPNL + 12 letters or digits)", param_hint="--partner")
@@ -58,7 +69,7 @@ def policy_odrl(
         until = f"{until}T23:59:59Z"
     profile = _profile(profile_dir)
     result = odrl.policies(
-        profile,
+        profile=profile,
         policy_id=policy_id,
         purposes=list(purposes),
         partners=list(partners),
@@ -68,6 +79,7 @@ def policy_odrl(
         until=until,
     )
     _emit(json.dumps(result, indent=2), out, "wrote the usage and access policies")
+    click.echo(f"checked against {_names(profile)}", err=True)
 
 
 @_policy.command("check")
@@ -80,12 +92,19 @@ def policy_check(file: str, kind: str, profile_dir: str | None) -> None:
     document = load_json(file, "policy", config=False)  # the document judged: a bad one exits 1
     if isinstance(document, dict) and isinstance(document.get("policy"), dict):  # an EDC PolicyDefinition
         document = {"@id": document.get("@id", ""), **document["policy"]}
-    found = profile.constraint_problems(document) if kind == "constraint" else profile.problems(document, kind=kind)
-    for problem in found:
-        click.echo(str(problem))
+    rule_sets = odrl.checkers(profile)
+    found = 0
+    for checker in rule_sets:
+        problems = (
+            checker.constraint_problems(document) if kind == "constraint" else checker.problems(document, kind=kind)
+        )
+        for problem in problems:
+            click.echo(f"{problem} ({checker.name})" if len(rule_sets) > 1 else str(problem))
+        found += len(problems)
+    names = _names(profile)
     if found:
-        _fail(f"{file}: does not conform to the Catena-X ODRL profile ({len(found)} problem(s))")
-    click.echo(f"{file}: conforms to the Catena-X ODRL profile ({kind})")
+        _fail(f"{file}: does not conform to the Catena-X ODRL profile ({found} problem(s)); checked against {names}")
+    click.echo(f"{file}: conforms to the Catena-X ODRL profile ({kind}); checked against {names}")
     sys.exit(0)
 
 

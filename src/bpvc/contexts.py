@@ -28,6 +28,7 @@ from .errors import ContextError
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 
 # The subset of pyld's bundle that verifiable credentials use (activitystreams is left out).
 _PYLD_URLS = (
@@ -48,7 +49,7 @@ class ContextEntry:
     url: str
     path: str
     sha256: str
-    source: str  # "pyld", "bpvc" or "user"
+    source: str  # "pyld", "w3c" (bpvc's transcription of a W3C context), "bpvc" or "user"
 
 
 def _own_contexts() -> dict[str, Path]:
@@ -135,7 +136,8 @@ class ContextLoader:
         for url in _PYLD_URLS:
             self._paths[url] = (Path(BUNDLED_CONTEXTS[url]), "pyld")
         for url, path in _own_contexts().items():
-            self._paths[url] = (path, "bpvc")
+            # w3c-*.jsonld: bpvc's transcriptions of W3C contexts pyld does not bundle (same terms, other bytes)
+            self._paths[url] = (path, "w3c" if path.name.startswith("w3c-") else "bpvc")
         self._documents: dict[str, tuple[dict[str, Any], str]] = {}
         self._frozen_contexts: dict[int, tuple[dict[str, Any], ResolvedContext]] = {}
         self._lock = threading.Lock()
@@ -215,11 +217,11 @@ class ContextLoader:
     def file_bytes(self, url: str) -> bytes | None:
         """The bytes of the file a context is served from, when they are the authoritative ones.
 
-        None for an unknown or in-memory context, and for pyld's bundle, which holds re-serialized
-        copies whose bytes differ from the published files (their digests would not match).
+        None for an unknown or in-memory context, and for W3C contexts held as re-serialized copies
+        (pyld's bundle, bpvc's ``w3c-`` transcriptions), whose bytes differ from the published files.
         """
         entry = self._paths.get(url)
-        if entry is None or entry[0] is None or entry[1] == "pyld":
+        if entry is None or entry[0] is None or entry[1] in ("pyld", "w3c"):
             return None
         return entry[0].read_bytes()
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import dates
 from .canonicalize import dataset_of
-from .contexts import ContextLoader
+from .contexts import CREDENTIALS_V2, DATA_INTEGRITY_V2, ContextLoader
 from .did import Resolver, VerificationMethod
 from .errors import (
     BpvcError,
@@ -83,6 +83,17 @@ def _secured_input(document: dict[str, Any], matching: list[dict[str, Any]]) -> 
     return out
 
 
+def inject_context(document: dict[str, Any]) -> dict[str, Any]:
+    """VC Data Integrity §2.4.1 (context injection): a document whose contexts define no Data Integrity
+    terms (neither the credentials v2 context nor the Data Integrity v2 context) gets the Data Integrity
+    v2 context appended, so its proof's terms are defined. Nothing else is ever injected."""
+    context = document.get("@context")
+    items = context if isinstance(context, list) else [context] if context is not None else []
+    if not items or CREDENTIALS_V2 in items or DATA_INTEGRITY_V2 in items:
+        return document
+    return {**document, "@context": [*items, DATA_INTEGRITY_V2]}
+
+
 def add_proof(
     document: dict[str, Any],
     signer: Signer,
@@ -118,6 +129,7 @@ def add_proof(
         options["challenge"] = challenge
     if previous_proof is not None:
         options["previousProof"] = previous_proof
+    document = inject_context(document)
     existing = proofs_of(document)
     matching = _matching_proofs(existing, options)
     unsecured = _secured_input(document, matching)

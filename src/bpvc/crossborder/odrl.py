@@ -1,276 +1,43 @@
-"""Catena-X usage and access policies (ODRL), built and checked against the profile's JSON Schemas.
+"""Catena-X usage and access policies (ODRL): built by bpvc and checked before they are returned.
 
-The profile's schemas (policy, atomic constraints, one schema per left operand, and the Dataspace
-Protocol contract schema they refer to) are read from a folder the operator names and put into an
-immutable ``referencing.Registry`` whose ``retrieve`` refuses every other URI: nothing is fetched.
-The profile schema leaves much unchecked, so bpvc also checks each atomic constraint against the
-schema of its left operand, that the left operand may stand where it stands (permission of a usage
-policy, prohibition, obligation, access permission), that ``cx.`` values are the profile's
-published ones, and that a usage permission names its FrameworkAgreement and UsagePurpose.
-A policy that does not pass is never returned.
+Every policy is checked against bpvc's built-in statement of the profile's rules
+(:mod:`.odrl_rules`, bundled data, offline); when the operator names a folder holding the
+profile's official JSON Schemas (``--profile`` / ``$BPVC_ODRL_PROFILE``), against those too
+(:mod:`.odrl_schemas`). A policy that does not pass every check is never returned.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft201909Validator
-from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
-
-from ..errors import BpvcError
+from .odrl_problems import OdrlError, PolicyChecker, Problem, ProfileUnavailableError, check
+from .odrl_rules import BuiltinRules, builtin_rules
+from .odrl_schemas import PROFILE_ENV, Profile, load_profile
 
 ODRL_CONTEXT = "https://w3id.org/catenax/2025/9/policy/odrl.jsonld"
 CX_CONTEXT = "https://w3id.org/catenax/2025/9/policy/context.jsonld"
 EDC_VOCAB = "https://w3id.org/edc/v0.0.1/ns/"
-POLICY_SCHEMA = "https://w3id.org/catenax/2025/9/policy/schema/policy-schema.json"
-ATOMIC_SCHEMA = "https://w3id.org/catenax/2025/9/policy/schema/atomic-constraint-schemas.json"
-CONTEXT_SCHEMA = "https://w3id.org/catenax/2025/9/policy/schema/context-schema.json"
-PROFILE_ENV = "BPVC_ODRL_PROFILE"
 FRAMEWORK = "DataExchangeGovernance:1.0"
+# what bpvc emits (tests check each is a published value of the rules)
 PURPOSES = ("cx.circular.dpp:1", "cx.pcf.base:1")
 REGIONS = ("all", "europe", "northAmerica", "southAmerica", "africa", "asia", "oceania", "antarctica")
-# where a left operand may stand: the profile's atomic-constraint definitions, by rule position
-_POSITIONS = {
-    "usage": "AtomicUsagePermissionConstraint",
-    "access": "AtomicAccessPermissionConstraint",
-    "prohibition": "AtomicProhibitionConstraint",
-    "obligation": "AtomicObligationConstraint",
-}
-_MAX_FILES = 200
 
 
-class OdrlError(BpvcError):
-    """A policy breaks the Catena-X profile; ``constraint`` names the failing left operand, when one does."""
-
-    title = "Policy does not conform to the Catena-X ODRL profile"
-
-    def __init__(self, detail: str, *, json_path: str | None = None, constraint: str | None = None) -> None:
-        super().__init__(detail, json_path=json_path)
-        self.constraint = constraint
+def checkers(profile: Profile | None = None) -> tuple[PolicyChecker, ...]:
+    """The rule sets a policy is checked against: the built-in rules, then the official schemas when given."""
+    return (builtin_rules(),) if profile is None else (builtin_rules(), profile)
 
 
-class ProfileUnavailableError(BpvcError):
-    """The profile's schemas were not given or cannot be read: no policy can be checked, so none is made."""
-
-    title = "Catena-X ODRL profile not available"
-
-
-def _refuse(uri: str) -> Resource:
-    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # offline: only the profile's files resolve
+def problems(policy: Any, *, kind: str, profile: Profile | None = None) -> list[tuple[str, Problem]]:
+    """Every problem each rule set finds in ``policy``, with the rule set's name; empty when it conforms."""
+    return [(c.name, p) for c in checkers(profile) for p in c.problems(policy, kind=kind)]
 
 
-@dataclass(frozen=True)
-class Problem:
-    json_path: str
-    message: str
-    constraint: str | None = None
-
-    def __str__(self) -> str:
-        named = f" [{self.constraint}]" if self.constraint else ""
-        return f"{self.json_path}{named}: {self.message}"
-
-
-class Profile:
-    """The Catena-X ODRL profile: its schemas by ``$id`` and the left operands each position allows."""
-
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
-        root = Path(folder)
-        if not root.is_dir():
-            raise ProfileUnavailableError(f"{folder}: not a folder holding the Catena-X ODRL profile schemas")
-        documents: dict[str, dict[str, Any]] = {}
-        for path in sorted(root.rglob("*.json"))[:_MAX_FILES]:
-            try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(doc, dict) and isinstance(doc.get("$id"), str) and "$schema" in doc:
-                documents[doc["$id"]] = doc
-        missing = [s for s in (POLICY_SCHEMA, ATOMIC_SCHEMA) if s not in documents]
-        if missing:
-            raise ProfileUnavailableError(f"{folder}: the profile schema {missing[0]} is not there")
-        self._documents = documents
-        resources = [(uri, Resource.from_contents(doc)) for uri, doc in documents.items()]
-        self._registry: Registry[Any] = Registry(retrieve=_refuse).with_resources(resources)  # type: ignore[call-arg]
-        self._validators: dict[str, Draft201909Validator] = {}
-        self.left_operands: dict[str, str] = {}  # left operand -> its constraint schema id
-        for uri, doc in documents.items():
-            left = _left_operand_of(doc)
-            if left is not None:
-                self.left_operands[left] = uri
-        atomic = documents[ATOMIC_SCHEMA]["definitions"]
-        self.allowed: dict[str, frozenset[str]] = {
-            position: frozenset(
-                left for left, uri in self.left_operands.items() if uri in set(_refs(atomic[name], atomic))
-            )
-            for position, name in _POSITIONS.items()
-        }
-
-    def validator(self, uri: str) -> Draft201909Validator:
-        if uri not in self._validators:
-            self._validators[uri] = Draft201909Validator(self._documents[uri], registry=self._registry)
-        return self._validators[uri]
-
-    def constants(self, left: str) -> frozenset[str]:
-        """Every ``const`` value the left operand's schema publishes (its standardized right operands)."""
-        doc = self._documents[self.left_operands[left]]
-        return frozenset(_consts(doc.get("definitions", {}), skip=left))
-
-    def problems(self, policy: Any, *, kind: str) -> list[Problem]:
-        """Every way ``policy`` (a usage or access ``Set``) breaks the profile; empty when it conforms."""
-        if kind not in ("usage", "access"):
-            raise ValueError("kind is usage or access")
-        if not isinstance(policy, dict):
-            return [Problem("$", "a policy must be a JSON object")]
-        out = [Problem(_path(e.absolute_path), e.message) for e in self.validator(POLICY_SCHEMA).iter_errors(policy)]
-        if CONTEXT_SCHEMA in self._documents and "@context" in policy:
-            out += [
-                Problem("$['@context']", e.message)
-                for e in self.validator(CONTEXT_SCHEMA).iter_errors(policy["@context"])
-            ]
-        if policy.get("@type") != "Set":
-            out.append(Problem("$['@type']", "a Catena-X policy is an odrl:Set"))
-        rules = {"permission": policy.get("permission"), "prohibition": policy.get("prohibition")}
-        rules["obligation"] = policy.get("obligation")
-        if kind == "access" and (policy.get("prohibition") or policy.get("obligation")):
-            out.append(Problem("$", "an access policy has neither prohibitions nor obligations"))
-        for member, items in rules.items():
-            if items is None:
-                continue
-            if not isinstance(items, list):
-                out.append(Problem(f"$.{member}", "must be an array of rules"))
-                continue
-            for i, rule in enumerate(items):
-                out += self._rule_problems(rule, f"$.{member}[{i}]", member, kind)
-        if kind == "usage" and not policy.get("permission"):
-            out.append(Problem("$.permission", "a usage policy grants use in at least one permission"))
-        return out
-
-    def _rule_problems(self, rule: Any, where: str, member: str, kind: str) -> list[Problem]:
-        if not isinstance(rule, dict):
-            return [Problem(where, "a rule must be a JSON object")]
-        action = "access" if kind == "access" else "use"
-        out = [] if rule.get("action") == action else [Problem(f"{where}.action", f"the action must be {action!r}")]
-        position = {"permission": kind, "prohibition": "prohibition", "obligation": "obligation"}[member]
-        found: set[str] = set()
-        for path, constraint in _atomic(rule.get("constraint", []), f"{where}.constraint"):
-            out += self.constraint_problems(constraint, path, position)
-            if isinstance(constraint, dict) and isinstance(constraint.get("leftOperand"), str):
-                found.add(constraint["leftOperand"])
-        if position == "usage":
-            for needed in ("FrameworkAgreement", "UsagePurpose"):
-                if needed not in found:
-                    out.append(
-                        Problem(f"{where}.constraint", f"a usage permission needs a {needed} constraint", needed)
-                    )
-        return out
-
-    def constraint_problems(self, constraint: Any, where: str = "$", position: str | None = None) -> list[Problem]:
-        """One atomic constraint: its left operand's schema, where it may stand, and published ``cx.`` values."""
-        if not isinstance(constraint, dict):
-            return [Problem(where, "a constraint must be a JSON object")]
-        left = constraint.get("leftOperand")
-        if not isinstance(left, str) or left not in self.left_operands:
-            return [Problem(f"{where}.leftOperand", f"{left!r} is not a left operand of the profile", str(left))]
-        out = []
-        if position is not None and left not in self.allowed[position]:
-            out.append(Problem(where, f"{left} may not constrain a {position} rule", left))
-        for err in self.validator(self.left_operands[left]).iter_errors(constraint):
-            out.append(Problem(where + _path(err.absolute_path)[1:], _short(err.message), left))
-        published = self.constants(left)
-        values = constraint.get("rightOperand")
-        for value in values if isinstance(values, list) else [values]:
-            if isinstance(value, str) and value.startswith("cx.") and value not in published:
-                out.append(Problem(f"{where}.rightOperand", f"{value!r} is not a published {left} value", left))
-        return out
-
-    def check(self, policy: dict[str, Any], *, kind: str) -> dict[str, Any]:
-        """Return ``policy`` when it conforms; raise :class:`OdrlError` naming the first problem otherwise."""
-        found = self.problems(policy, kind=kind)
-        if found:
-            first = found[0]
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-            raise OdrlError(f"{first}{more}", json_path=first.json_path, constraint=first.constraint)
-        return policy
-
-
-def _short(message: str) -> str:
-    return message if len(message) <= 200 else message[:197] + "..."
-
-
-def _path(parts: Any) -> str:
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def _left_operand_of(doc: dict[str, Any]) -> str | None:
-    for definition in (doc.get("definitions") or {}).values():
-        left = ((definition.get("properties") or {}).get("leftOperand") or {}) if isinstance(definition, dict) else {}
-        if isinstance(left, dict) and isinstance(left.get("const"), str):
-            return str(left["const"])
-    return None
-
-
-def _refs(node: Any, definitions: dict[str, Any], seen: set[str] | None = None) -> Iterator[str]:
-    """Every external ``$ref`` reachable from ``node`` through local definitions."""
-    seen = set() if seen is None else seen
-    if isinstance(node, list):
-        for item in node:
-            yield from _refs(item, definitions, seen)
-    elif isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/definitions/"):
-            name = ref.rsplit("/", 1)[-1]
-            if name not in seen:
-                seen.add(name)
-                yield from _refs(definitions.get(name), definitions, seen)
-        elif isinstance(ref, str):
-            yield ref.split("#", 1)[0]
-        for key, value in node.items():
-            if key != "$ref":
-                yield from _refs(value, definitions, seen)
-
-
-def _consts(node: Any, *, skip: str) -> Iterator[str]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _consts(item, skip=skip)
-    elif isinstance(node, dict):
-        value = node.get("const")
-        if isinstance(value, str) and value != skip:
-            yield value
-        for key, child in node.items():
-            if key != "const":
-                yield from _consts(child, skip=skip)
-
-
-def _atomic(constraints: Any, where: str) -> Iterator[tuple[str, Any]]:
-    """Each atomic constraint under a rule's ``constraint`` list, through ``and`` groups."""
-    if not isinstance(constraints, list):
-        return
-    for i, item in enumerate(constraints):
-        path = f"{where}[{i}]"
-        if isinstance(item, dict) and "and" in item and "leftOperand" not in item:
-            yield from _atomic(item["and"], f"{path}.and")
-        else:
-            yield path, item
-
-
-def load_profile(folder: str | os.PathLike[str] | None = None) -> Profile:
-    """The profile from ``folder``, or from ``$BPVC_ODRL_PROFILE``; refuse when neither names one."""
-    where = folder or os.environ.get(PROFILE_ENV)
-    if not where:
-        raise ProfileUnavailableError(
-            f"the Catena-X ODRL profile schemas are needed to check a policy: pass --profile DIR or set {PROFILE_ENV}"
-        )
-    return Profile(where)
+def check_policy(policy: dict[str, Any], *, kind: str, profile: Profile | None = None) -> dict[str, Any]:
+    """Return ``policy`` when it passes every rule set; raise :class:`OdrlError` naming the first problem."""
+    for checker in checkers(profile):
+        check(policy, kind=kind, checker=checker)
+    return policy
 
 
 # -- building ------------------------------------------------------------------------------------------
@@ -330,7 +97,6 @@ def policy_definition(policy: dict[str, Any]) -> dict[str, Any]:
 
 
 def policies(
-    profile: Profile,
     *,
     policy_id: str,
     purposes: list[str],
@@ -339,9 +105,13 @@ def policies(
     jurisdiction: str | None = None,
     contract_references: list[str] | None = None,
     until: str | None = None,
+    profile: Profile | None = None,
 ) -> dict[str, Any]:
-    """The usage and access policies and their EDC PolicyDefinitions, each checked before it is returned."""
-    usage = profile.check(
+    """The usage and access policies and their EDC PolicyDefinitions, each checked before it is returned.
+
+    Checked against bpvc's built-in rules, and against the profile's official schemas when ``profile`` is given.
+    """
+    usage = check_policy(
         usage_policy(
             f"{policy_id}-usage",
             purposes=purposes,
@@ -351,8 +121,9 @@ def policies(
             until=until,
         ),
         kind="usage",
+        profile=profile,
     )
-    access = profile.check(access_policy(f"{policy_id}-access", partners=partners), kind="access")
+    access = check_policy(access_policy(f"{policy_id}-access", partners=partners), kind="access", profile=profile)
     return {
         "usagePolicy": usage,
         "accessPolicy": access,
@@ -361,14 +132,23 @@ def policies(
 
 
 __all__ = [
+    "FRAMEWORK",
+    "PROFILE_ENV",
     "PURPOSES",
     "REGIONS",
+    "BuiltinRules",
     "OdrlError",
+    "PolicyChecker",
+    "Problem",
     "Profile",
     "ProfileUnavailableError",
     "access_policy",
+    "builtin_rules",
+    "check_policy",
+    "checkers",
     "load_profile",
     "policies",
     "policy_definition",
+    "problems",
     "usage_policy",
 ]

@@ -253,20 +253,7 @@ class Verifier:
         if secured_by is not None:
             outcomes = [secured_by]
         elif proofs_of(document):
-            outcomes = _guarded(
-                "proof",
-                lambda: verify_proofs(
-                    document,
-                    resolver=self._resolver,
-                    loader=self._loader,
-                    expected_purpose="assertionMethod",
-                    now=now,
-                    clock_skew=self._clock_skew,
-                    allowed_suites=self._allowed_suites,
-                    memo=memo,
-                ),
-                lambda check: None,
-            )
+            outcomes = self._embedded_proofs(document, now, memo, "assertionMethod")
         else:
             outcomes = []
         if outcomes is None:
@@ -311,6 +298,33 @@ class Verifier:
         )
         checks += [status, *schema_checks, trust]
         return VerificationResult(tuple(checks), document)
+
+    def _embedded_proofs(
+        self,
+        document: dict[str, Any],
+        now: dates.Instant,
+        memo: dict[tuple[str, str], Any],
+        purpose: str,
+        challenge: str | None = None,
+        domain: str | list[str] | None = None,
+    ) -> list[ProofOutcome] | None:
+        """Every embedded proof's outcome, or None when an unexpected error stopped the proof check."""
+        return _guarded(
+            "proof",
+            lambda: verify_proofs(
+                document,
+                resolver=self._resolver,
+                loader=self._loader,
+                expected_purpose=purpose,
+                now=now,
+                clock_skew=self._clock_skew,
+                domain=domain,
+                challenge=challenge,
+                allowed_suites=self._allowed_suites,
+                memo=memo,
+            ),
+            lambda check: None,
+        )
 
     def _credential_structure(self, document: dict[str, Any]) -> Check:
         """The data model, and the digests of the related resources bpvc holds offline."""
@@ -706,22 +720,7 @@ class Verifier:
         if secured_by is not None:
             outcomes = [_with_binding(secured_by, jwt_claims or {}, challenge, domain)]
         elif proofs_of(document):
-            outcomes = _guarded(
-                "proof",
-                lambda: verify_proofs(
-                    document,
-                    resolver=self._resolver,
-                    loader=self._loader,
-                    expected_purpose="authentication",
-                    now=now,
-                    clock_skew=self._clock_skew,
-                    domain=domain,
-                    challenge=challenge,
-                    allowed_suites=self._allowed_suites,
-                    memo=memo,
-                ),
-                lambda check: None,
-            )
+            outcomes = self._embedded_proofs(document, now, memo, "authentication", challenge, domain)
         else:
             outcomes = []
         replay = (

@@ -36,8 +36,11 @@ def records(folder: Path, n: int) -> Path:
     return folder
 
 
+BPVC = str(Path(sys.executable).with_name("bpvc"))  # the installed command, as a user runs it
+
+
 def bpvc(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "bpvc.cli", *args], check=False, capture_output=True)
+    subprocess.run([BPVC, *args], check=False, capture_output=True)
 
 
 def single(src: Path, out: Path, fmt: str, n: int, status: list[str]) -> float:
@@ -73,14 +76,14 @@ def main() -> None:
         print(f"{args.n} passports per batch, {args.single} single-record processes, {cores} core(s)")
         for fmt in ("di", "jwt"):
             runs: dict[str, float] = {}
-            for label, count, fn in (
-                ("single", args.single, lambda out, n, st: single(src, out, fmt, n, st)),
-                ("batch x1", args.n, lambda out, n, st: batch(src, out, fmt, n, 1, st)),
-                (f"batch x{cores}", args.n, lambda out, n, st: batch(src, out, fmt, n, cores, st)),
-            ):
+            for label, jobs in (("single", 0), ("batch x1", 1), (f"batch x{cores}", cores)):
                 out = work / f"{fmt}-{label.replace(' ', '')}"
                 status = ["--status", "revocation", "--status-base", BASE, "--registry", str(out) + ".sqlite"]
-                runs[label] = fn(out, count, status if args.status else [])
+                extra = status if args.status else []
+                if jobs:
+                    runs[label] = batch(src, out, fmt, args.n, jobs, extra)
+                else:
+                    runs[label] = single(src, out, fmt, args.single, extra)
             base = runs["single"]
             line = ", ".join(f"{k} {v:.1f}/s ({v / base:.1f}x)" for k, v in runs.items())
             print(f"{fmt:<4} {line}")

@@ -177,11 +177,22 @@ def sample(outcomes: str) -> list[AuditItem]:
     ],
 )
 def test_decision(outcomes: str, plan: Plan | None, decision: str) -> None:
-    audit = make_report(sample(outcomes), plan)
+    # without a plan only a check of the whole batch decides
+    audit = make_report(sample(outcomes), plan, population=len(outcomes) if plan is None else 40)
     assert audit.decision == decision
     assert audit.accepted == (decision == "accepted")
     assert audit.to_dict()["summary"]["decision"] == decision
     assert audit.decision_reason
+
+
+@pytest.mark.parametrize("outcomes", ["pppp", "pppd", "pppu"])
+def test_a_sample_without_a_plan_decides_nothing(outcomes: str) -> None:
+    audit = make_report(sample(outcomes), None, population=40)
+    assert (audit.decision, audit.accepted) == ("no decision", False)
+    assert "decides nothing about the batch" in audit.decision_reason
+    assert "sample of 4 of 40" in audit.decision_reason
+    assert "Batch not decided: sample only" in render_html(audit)
+    assert audit.to_dict()["summary"]["decision"] == "no decision"
 
 
 def test_a_census_smaller_than_the_plan_is_enough() -> None:

@@ -121,8 +121,9 @@ def _audit(batch, *extra):
 
 def test_audit_flags_exactly_the_seeded_defects_in_its_sample(batch):
     _, seeded, _ = batch
-    result, report = _audit(batch, "--sample", "3000", "--seed", "battery-2026")
-    assert result.exit_code == 1, result.output  # defects found: the batch is rejected
+    result, report = _audit(batch, "--sample", "3000", "--seed", "battery-2026", "--no-decision")
+    assert result.exit_code == 0, result.output  # a sample without a plan decides nothing, as asked
+    assert report["summary"]["decision"] == "no decision" and "NO DECISION" in result.output
     sampled = set(report["sample_ids"])
     flagged = {item["id"]: item for item in report["items"] if item["outcome"] != "passed"}
     expected = {cid: kind for cid, kind in seeded.items() if cid in sampled}
@@ -138,13 +139,23 @@ def test_audit_flags_exactly_the_seeded_defects_in_its_sample(batch):
 
 
 def test_same_seed_same_sample_and_reproducible_report(batch):
-    _, first = _audit(batch, "--sample", "200", "--seed", "same")
-    _, second = _audit(batch, "--sample", "200", "--seed", "same")
-    _, other = _audit(batch, "--sample", "200", "--seed", "other")
+    _, first = _audit(batch, "--sample", "200", "--seed", "same", "--no-decision")
+    _, second = _audit(batch, "--sample", "200", "--seed", "same", "--no-decision")
+    _, other = _audit(batch, "--sample", "200", "--seed", "other", "--no-decision")
 
     assert first["sample_ids"] == second["sample_ids"] and first["sample_ids"] != other["sample_ids"]
     assert first["sampling"]["seed"] == "same"
-    assert "--seed same" in json.dumps(first)
+    assert "--seed same" in json.dumps(first) and "--no-decision" in first["command"]
+
+
+def test_a_sample_without_a_plan_needs_no_decision_or_a_plan(batch):
+    folder = batch[0]
+    result = CliRunner().invoke(
+        main,
+        ["audit", str(folder / "batch.jsonl"), "--sample", "20", "--seed", "s", "--report", str(folder / "r.html")],
+    )
+    assert result.exit_code == 2
+    assert "give --confidence with --tolerable-rate" in result.output and "--no-decision" in result.output
 
 
 def test_acceptance_plan_from_confidence(batch):

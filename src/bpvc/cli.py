@@ -26,6 +26,7 @@ import click
 from . import dates, jose, keystore
 from .cli_io import (
     SetupError,
+    default_actor,
     fail,
     load_json,
     os_reason,
@@ -272,6 +273,7 @@ class StatusRequest:
     purposes: list[str]
     registry: str | None
     base: str
+    supersede: bool = False
 
 
 def status_options(f: Any) -> Any:
@@ -282,9 +284,17 @@ def status_options(f: Any) -> Any:
         help="Issuer registry: a SQLite file or a postgresql:// URL (default: registry.sqlite beside the key).",
     )(f)
     f = click.option("--status-base", help="The https URL under which the status lists are published.")(f)
+    f = click.option(
+        "--supersede", is_flag=True, help="With --status: revoke the passport's active credential in the same step."
+    )(f)
 
     def wrapper(
-        *args: Any, status_purposes: str | None, registry: str | None, status_base: str | None, **kwargs: Any
+        *args: Any,
+        status_purposes: str | None,
+        registry: str | None,
+        status_base: str | None,
+        supersede: bool,
+        **kwargs: Any,
     ) -> Any:
         request = None
         if status_purposes:
@@ -298,9 +308,9 @@ def status_options(f: Any) -> Any:
                 )
             if not status_base.startswith("https://"):
                 raise click.UsageError(f"--status-base must be an https URL (got {status_base!r})")
-            request = StatusRequest(purposes, registry, status_base)
-        elif registry or status_base:
-            raise click.UsageError("--registry and --status-base go with --status")
+            request = StatusRequest(purposes, registry, status_base, supersede)
+        elif registry or status_base or supersede:
+            raise click.UsageError("--registry, --status-base and --supersede go with --status")
         return f(*args, status=request, **kwargs)
 
     return functools.update_wrapper(wrapper, f)
@@ -404,7 +414,15 @@ def _sign(
     if status is None:
         return secure(document)
     with issuing_registry(registry_location(status.registry, key_path)) as registry:
-        return registry.issue(document, purposes=status.purposes, status_base=status.base, sign=secure)
+        return registry.issue(
+            document,
+            purposes=status.purposes,
+            status_base=status.base,
+            sign=secure,
+            supersede=status.supersede,
+            actor=default_actor(),
+            warn=lambda message: click.echo(f"warning: {message}", err=True),
+        )
 
 
 @contextmanager

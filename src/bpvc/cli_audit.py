@@ -1,7 +1,8 @@
 """``bpvc audit``: a reproducible spot check of a batch of received credentials, with an HTML and JSON report.
 
-Exit 0 when the batch meets the acceptance criterion, 1 when it does not (rejected or
-inconclusive), 2 when the audit cannot run (a batch or configuration file that cannot be read,
+Exit 0 when the batch meets the acceptance criterion (or, with ``--no-decision``, after
+reporting a sample that decides nothing), 1 when it does not (rejected or inconclusive),
+2 when the audit cannot run (a batch or configuration file that cannot be read,
 an empty batch, options that do not fit together).
 """
 
@@ -75,12 +76,16 @@ def _command(params: dict[str, Any]) -> str:
         "aql",
         "seed",
         "stratify",
+        "no_decision",
         "policy_path",
         "now",
         "workers",
     ):
         value = params.get(name)
-        if value is None:
+        if value is None or value is False:
+            continue
+        if value is True:
+            words.append("--" + name.replace("_", "-"))
             continue
         flag = {
             "policy_path": "--policy",
@@ -118,6 +123,11 @@ def _digest(path: str) -> str:
     "--aql",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
     help="Acceptable quality level: choose n and c so a batch this good passes 95 %% of the time.",
+)
+@click.option(
+    "--no-decision",
+    is_flag=True,
+    help="With --sample or --rate and no plan: report the sample only, decide nothing, exit 0.",
 )
 @click.option("--seed", required=True, help="Sampling seed; the same seed draws the same sample.")
 @click.option("--stratify", type=click.Choice(sorted(STRATA)), help="Sample each issuer, model or plant in proportion.")
@@ -171,6 +181,13 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
         params["acceptance_number"],
         params["aql"],
     )
+    if plan is None and size < len(batch) and not params["no_decision"]:
+        raise click.UsageError(
+            "a sample without a sampling plan cannot accept or reject the batch: give --confidence with "
+            "--tolerable-rate (and --acceptance-number or --aql), or --no-decision to report the sample only"
+        )
+    if params["no_decision"] and plan is not None:
+        raise click.UsageError("--no-decision goes with --sample or --rate, not with a sampling plan")
     strata = STRATA[params["stratify"]] if params["stratify"] else None
     try:
         chosen = sampling.select(batch, seed=params["seed"], sample=size, key=lambda r: r.key, strata=strata)
@@ -201,7 +218,7 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
         f"{report.undecided_count} undecided; rate {0 if rate is None else rate:.2%} "
         f"(95 % interval {low:.2%}–{high:.2%}); {report.decision.upper()}: {report.decision_reason}"
     )
-    sys.exit(0 if report.accepted else 1)
+    sys.exit(0 if report.accepted or report.decision == "no decision" else 1)
 
 
 def _verify_with_progress(

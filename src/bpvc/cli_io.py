@@ -12,7 +12,9 @@ bound) and every JSON file goes through :mod:`bpvc.strict_json`. Messages are on
 from __future__ import annotations
 
 import errno
+import getpass
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -120,3 +122,14 @@ def safe_streams() -> None:
                 stream.reconfigure(errors="backslashreplace")
             except (ValueError, io.UnsupportedOperation):  # pragma: no cover - a closed or odd stream
                 pass
+
+
+ACTOR_ENV = "BPVC_ACTOR"
+
+
+def default_actor() -> str:
+    """Who a registry change is recorded as: ``$BPVC_ACTOR``, else the login name."""
+    try:
+        return os.environ.get(ACTOR_ENV) or getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "unknown"

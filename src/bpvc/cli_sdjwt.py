@@ -10,7 +10,7 @@ import click
 
 from . import dates, strict_json
 from .cli import StatusRequest, _fail, _load_signer, issuing_registry, registry_location
-from .cli_io import read_text
+from .cli_io import default_actor, read_text
 from .cli_records import load_classification
 from .crossborder.views import is_export
 from .errors import MalformedError
@@ -58,7 +58,15 @@ def sign_sd_jwt(
     if status is None:
         return secure(unsigned)
     with issuing_registry(registry_location(status.registry, key_path)) as registry:
-        signed = registry.issue(unsigned, purposes=status.purposes, status_base=status.base, sign=secure)
+        signed = registry.issue(
+            unsigned,
+            purposes=status.purposes,
+            status_base=status.base,
+            sign=secure,
+            supersede=status.supersede,
+            actor=default_actor(),
+            warn=lambda message: click.echo(f"warning: {message}", err=True),
+        )
     assert isinstance(signed, str)
     return signed
 

@@ -7,17 +7,23 @@ unknown credential, a change the registry refuses, and nothing to publish exit 1
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import click
 
-from . import dates
+from . import dates, jose, strict_json
 from .cli import INSTANT, _fail, _load_signer, main, registry_location
-from .cli_io import os_reason, prepare_folder, setup_fail
+from .cli_io import ACTOR_ENV, MAX_INPUT_BYTES, default_actor, os_reason, prepare_folder, read_text, setup_fail
+from .cli_records import credential_view
 from .issuer import issue_credential
 from .status.publish import DEFAULT_TTL_MS, publish
-from .status.registry import Registry
+from .status.registry import STATES, Registry, RegistryError, UnknownCredentialError
 
 _REGISTRY_HELP = "Issuer registry (it must exist): a SQLite file or a postgresql:// URL."
 
@@ -27,34 +33,91 @@ def status() -> None:
     """Revocation and suspension through Bitstring Status Lists."""
 
 
-def _change(action: str, credential_id: str, registry: str) -> None:
+def _references(references: tuple[str, ...]) -> list[str]:
+    """The references given, with ``-`` read as one reference per line from stdin."""
+    refs: list[str] = []
+    for ref in references:
+        if ref == "-":
+            refs += [line.strip() for line in sys.stdin.read(MAX_INPUT_BYTES).splitlines() if line.strip()]
+        else:
+            refs.append(ref)
+    if not refs:
+        raise click.UsageError("give at least one credential id, passport identifier or credential file")
+    return refs
+
+
+def _credential_ids(reg: Registry, ref: str) -> list[str]:
+    """A credential id, a passport identifier (all its credentials) or a credential file, as credential ids."""
+    if Path(ref).is_file():
+        text = read_text(ref, "credential").strip()
+        if jose.looks_like_jws(text.split("~", 1)[0]):
+            document = credential_view(text)
+        else:
+            try:
+                parsed = strict_json.loads(text)
+            except ValueError as err:
+                _fail(f"credential {ref}: not JSON or a vc+jwt: {strict_json.describe(err)}")
+            document = credential_view(parsed) if isinstance(parsed, dict) else {}
+        ident = document.get("id")
+        if not isinstance(ident, str):
+            raise UnknownCredentialError(f"credential file {ref} has no id")
+        return [ident]
+    ids = reg.resolve(ref)
+    if not ids:
+        raise UnknownCredentialError(f"no credential {ref} in the registry (nor a passport with that identifier)")
+    return ids
+
+
+def _change(action: str, references: tuple[str, ...], registry: str, reason: str | None, actor: str | None) -> None:
+    """Apply ``action`` to every credential the references name; each refusal is named, and exits 1 at the end."""
+    refs = _references(references)
+    who = actor or default_actor()
+    refused = changed = 0
     with Registry(registry) as reg:
-        click.echo(reg.set_status(credential_id, action))
-    click.echo("publish the lists (bpvc status publish) for verifiers to see the change", err=True)
+        for ref in refs:
+            try:
+                for credential_id in _credential_ids(reg, ref):
+                    message = reg.set_status(credential_id, action, reason=reason, actor=who)
+                    changed += " is now " in message
+                    click.echo(message)
+            except RegistryError as err:
+                refused += 1
+                click.echo(f"refused {ref}: {err.detail}", err=True)
+    if changed:
+        click.echo("publish the lists (bpvc status publish) for verifiers to see the change", err=True)
+    if refused:
+        _fail(f"{refused} of {len(refs)} reference(s) refused; {changed} status change(s) made")
 
 
-@status.command("revoke")
-@click.argument("credential_id")
-@click.option("--registry", required=True, help=_REGISTRY_HELP)
-def revoke(credential_id: str, registry: str) -> None:
-    """Revoke a credential. Revocation is final."""
-    _change("revoke", credential_id, registry)
+def _change_options(f: Any) -> Any:
+    f = click.option("--actor", help=f"Who makes the change, for the history (default: ${ACTOR_ENV} or the login).")(f)
+    f = click.option("--reason", help="Why, for the history (shown by bpvc status show).")(f)
+    f = click.option("--registry", required=True, help=_REGISTRY_HELP)(f)
+    return click.argument("references", metavar="REF...", nargs=-1)(f)
 
 
-@status.command("suspend")
-@click.argument("credential_id")
-@click.option("--registry", required=True, help=_REGISTRY_HELP)
-def suspend(credential_id: str, registry: str) -> None:
-    """Suspend a credential (reversible with reinstate)."""
-    _change("suspend", credential_id, registry)
+_REF_HELP = (
+    "\n\nREF is a credential id, a passport identifier (all its credentials), a credential file, "
+    "or - for one reference per line on stdin; give as many as needed."
+)
 
 
-@status.command("reinstate")
-@click.argument("credential_id")
-@click.option("--registry", required=True, help=_REGISTRY_HELP)
-def reinstate(credential_id: str, registry: str) -> None:
-    """Lift a suspension. A revoked credential cannot be reinstated."""
-    _change("reinstate", credential_id, registry)
+@status.command("revoke", help="Revoke credentials. Revocation is final." + _REF_HELP)
+@_change_options
+def revoke(references: tuple[str, ...], registry: str, reason: str | None, actor: str | None) -> None:
+    _change("revoke", references, registry, reason, actor)
+
+
+@status.command("suspend", help="Suspend credentials (reversible with reinstate)." + _REF_HELP)
+@_change_options
+def suspend(references: tuple[str, ...], registry: str, reason: str | None, actor: str | None) -> None:
+    _change("suspend", references, registry, reason, actor)
+
+
+@status.command("reinstate", help="Lift a suspension. A revoked credential cannot be reinstated." + _REF_HELP)
+@_change_options
+def reinstate(references: tuple[str, ...], registry: str, reason: str | None, actor: str | None) -> None:
+    _change("reinstate", references, registry, reason, actor)
 
 
 @status.command("show")
@@ -62,15 +125,99 @@ def reinstate(credential_id: str, registry: str) -> None:
 @click.option("--registry", required=True, help=_REGISTRY_HELP)
 @click.option("--json", "as_json", is_flag=True)
 def show(credential_id: str, registry: str, as_json: bool) -> None:
-    """What the registry knows of a credential: its entries and their states."""
+    """What the registry knows of a credential: its entries, their states and every change (time, reason, actor)."""
     with Registry(registry) as reg:
-        info = reg.show(credential_id)
+        ids = _credential_ids(reg, credential_id)
+        infos = [reg.show(i) for i in ids]
     if as_json:
-        click.echo(json.dumps(info, indent=2))
+        click.echo(json.dumps(infos[0] if len(infos) == 1 else infos, indent=2))
         return
-    click.echo(f"{info['id']}  {info['type']}  issued {info['issued_at']} by {info['issuer']}")
-    for entry in info["status"]:
-        click.echo(f"  {entry['purpose']:<11} {entry['state']:<14} {entry['list_url']}#{entry['index']}")
+    for info in infos:
+        click.echo(f"{info['id']}  {info['type']}  issued {info['issued_at']} by {info['issuer']}")
+        for entry in info["status"]:
+            click.echo(f"  {entry['purpose']:<11} {entry['state']:<14} {entry['list_url']}#{entry['index']}")
+        for event in info["history"]:
+            why = f"  reason: {event['reason']}" if event["reason"] else ""
+            click.echo(f"  {event['at']}  {event['action']:<9} by {event['actor'] or 'unknown'}{why}")
+
+
+_COLUMNS = ("id", "passport_identifier", "serial", "type", "state", "issued_at", "valid_until", "superseded_by")
+
+
+def _query_options(f: Any) -> Any:
+    options = [
+        click.option("--registry", required=True, help=_REGISTRY_HELP),
+        click.option("--passport", "passport_identifier", help="A passport identifier (with or without urn:uuid:)."),
+        click.option("--serial", help="A battery serial (partInstanceId)."),
+        click.option("--state", type=click.Choice(STATES), help="The current state."),
+        click.option("--type", "type_", help="A credential type, e.g. BatteryPassportCredential."),
+        click.option("--issued-from", type=ISSUE_TIME, help="Issued at or after (YYYY-MM-DD or a UTC dateTimeStamp)."),
+        click.option("--issued-until", type=ISSUE_TIME, help="Issued at or before (a date includes that day)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON."),
+        click.option("--csv", "as_csv", is_flag=True, help="Print the rows as CSV."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+class _IssueTime(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A date or a UTC dateTimeStamp, normalized to the registry's issue-time format."""
+
+    name = "DATE|DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if len(text) == 10:
+            try:
+                datetime.strptime(text, "%Y-%m-%d")
+            except ValueError:
+                self.fail(f"{text!r} is not a date (YYYY-MM-DD)", param, ctx)
+            return text
+        return dates.format_instant(INSTANT.convert(text, param, ctx))
+
+
+ISSUE_TIME = _IssueTime()
+
+
+def _query(as_json: bool, as_csv: bool, registry: str, **filters: Any) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("--json or --csv, not both")
+    with Registry(registry) as reg:
+        rows = reg.find(**filters)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    elif as_csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: ("" if r[k] is None else r[k]) for k in _COLUMNS} for r in rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        for r in rows:
+            click.echo(
+                f"{r['id']}  {r['passport_identifier'] or '-'}  {r['serial'] or '-'}  {r['state']:<9}  {r['issued_at']}"
+            )
+        click.echo(f"{len(rows)} credential(s)", err=True)
+
+
+@status.command("list")
+@_query_options
+def list_cmd(as_json: bool, as_csv: bool, registry: str, **filters: Any) -> None:
+    """The credentials in the registry (all, or those matching the filters) with their current state."""
+    _query(as_json, as_csv, registry, **filters)
+
+
+@status.command("find")
+@_query_options
+def find(as_json: bool, as_csv: bool, registry: str, **filters: Any) -> None:
+    """Like list, but at least one filter is required; exit 1 when nothing matches."""
+    if all(v is None for v in filters.values()):
+        raise click.UsageError("find needs a filter (--passport, --serial, --state, --type, --issued-from/until)")
+    with Registry(registry) as reg:
+        if not reg.find(**filters):
+            _fail("no credential matches")
+    _query(as_json, as_csv, registry, **filters)
 
 
 @status.command("publish")

@@ -23,8 +23,13 @@ _FONT = (
 _MONO = 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace'
 
 # Decision colours, each with a word beside it so the page never relies on colour alone.
-DECISION_COLOURS = {"accepted": "#1a7f37", "rejected": "#b42318", "inconclusive": "#b54708"}
-_DECISION_TITLES = {"accepted": "Accepted", "rejected": "Rejected", "inconclusive": "Inconclusive"}
+DECISION_COLOURS = {"accepted": "#1a7f37", "rejected": "#b42318", "inconclusive": "#b54708", "no decision": "#475467"}
+_DECISION_TITLES = {
+    "accepted": "Accepted",
+    "rejected": "Rejected",
+    "inconclusive": "Inconclusive",
+    "no decision": "not decided: sample only",
+}
 _OUTCOME_ORDER = {"defect": 0, "undecided": 1, "passed": 2}
 _OUTCOME_LABELS = {"passed": "Passed", "defect": "Defect", "undecided": "Undecided"}
 # Chart scales: the axis ends at the first of these at or above the highest rate, so small rates stay visible.
@@ -46,6 +51,7 @@ code, pre, .mono {{ font-family:{_MONO}; font-size:13px; }}
 .decision.accepted {{ background:{DECISION_COLOURS["accepted"]}; }}
 .decision.rejected {{ background:{DECISION_COLOURS["rejected"]}; }}
 .decision.inconclusive {{ background:{DECISION_COLOURS["inconclusive"]}; }}
+.decision.no-decision {{ background:{DECISION_COLOURS["no decision"]}; }}
 .decision .verdict {{ font-size:24px; font-weight:700; letter-spacing:0.04em; text-transform:uppercase; margin:0; }}
 .decision p {{ margin:2px 0 0; font-size:16px; }}
 .figures {{ display:grid; grid-template-columns:repeat(3, 1fr); gap:12px; margin:0; }}
@@ -188,6 +194,7 @@ def _decision_icon(decision: str) -> str:
         'stroke-linecap="round"/>',
         "inconclusive": '<path d="M24 13v13" stroke="currentColor" stroke-width="4.5" stroke-linecap="round"/>'
         '<circle cx="24" cy="34" r="3" fill="currentColor"/>',
+        "no decision": '<path d="M14 24h20" stroke="currentColor" stroke-width="4.5" stroke-linecap="round"/>',
     }
     return (
         '<svg viewBox="0 0 48 48" width="48" height="48" aria-hidden="true">'
@@ -198,7 +205,7 @@ def _decision_icon(decision: str) -> str:
 def _decision(report: AuditReport) -> str:
     decision = report.decision
     return (
-        f'<section class="decision {decision}" role="status">'
+        f'<section class="decision {decision.replace(" ", "-")}" role="status">'
         f"{_decision_icon(decision)}<div>"
         f'<p class="verdict">Batch {_e(_DECISION_TITLES[decision])}</p><p>{_e(report.decision_reason)}</p>'
         "</div></section>"

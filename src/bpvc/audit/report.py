@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 ItemOutcome = Literal["passed", "defect", "undecided"]
-Decision = Literal["accepted", "rejected", "inconclusive"]
+Decision = Literal["accepted", "rejected", "inconclusive", "no decision"]
 
 REPORT_SCHEMA = "bpvc-audit-report/1"
 SAMPLING_METHOD = "hmac-sha256-rank"
@@ -110,7 +110,8 @@ class AuditReport:
     """A finished audit. Times and the tool version are passed in (nothing here reads a clock).
 
     ``sample_ids`` is the draw in rank order; ``items`` holds one result per sampled id. ``plan`` is the
-    sampling plan the batch is judged by, or ``None`` (then any defect rejects). ``interval_confidence``
+    sampling plan the batch is judged by, or ``None``: then a sample decides nothing ("no decision"), and
+    only a check of the whole batch is accepted or rejected (any defect rejects). ``interval_confidence``
     sets the two-sided Clopper-Pearson interval printed beside the observed rate.
     """
 
@@ -227,9 +228,17 @@ class AuditReport:
         return self.sample_size < min(self.plan.sample_size, self.population)
 
     @property
+    def sample_only(self) -> bool:
+        """A sample without a plan: its figures describe the sample, and no decision on the batch follows."""
+        return self.plan is None and self.sample_size < self.population
+
+    @property
     def decision(self) -> Decision:
-        """``rejected`` when defects exceed the acceptance number; ``inconclusive`` when the undecided
-        credentials could tip it or the sample is short of the plan; otherwise ``accepted``."""
+        """``no decision`` for a sample without a plan; ``rejected`` when defects exceed the acceptance
+        number; ``inconclusive`` when the undecided credentials could tip it or the sample is short of the
+        plan; otherwise ``accepted``."""
+        if self.sample_only:
+            return "no decision"
         if self.defect_count > self.acceptance_number:
             return "rejected"
         if self.defect_count + self.undecided_count > self.acceptance_number or self.short_of_plan:
@@ -244,8 +253,14 @@ class AuditReport:
     def decision_reason(self) -> str:
         """One sentence saying why the decision came out as it did."""
         found = _plural(self.defect_count, "defective credential")
+        if self.sample_only:
+            undecided = _plural(self.undecided_count, "undecided credential")
+            return (
+                f"{found} and {undecided} in a sample of {self.sample_size} of {self.population}; no sampling plan "
+                "was given, so the sample decides nothing about the batch (give --confidence and --tolerable-rate)."
+            )
         if self.plan is None:
-            limit = "with no sampling plan, any defect rejects the batch"
+            limit = "the whole batch was checked, and any defect rejects it"
         else:
             limit = f"the plan accepts at most {self.acceptance_number}"
         if self.decision == "rejected":

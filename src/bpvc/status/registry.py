@@ -35,7 +35,8 @@ from .bitstring import MIN_ENTRIES, Bitstring
 
 PURPOSES = ("revocation", "suspension")
 ACTIONS = ("revoke", "suspend", "reinstate")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+STATES = ("active", "suspended", "revoked", "no status")
 
 
 class RegistryError(BpvcError):
@@ -121,6 +122,16 @@ _TABLES = [
     "UNIQUE (list_id, list_index))",
     "CREATE TABLE status_events (id {serial}, credential_id TEXT NOT NULL, purpose TEXT NOT NULL, "
     "action TEXT NOT NULL, at TEXT NOT NULL)",
+]
+# version 2: what a credential is about (to find it by passport identifier or serial), and who changed
+# a status, when and why
+_TABLES_V2 = [
+    "CREATE TABLE credential_index (credential_id TEXT PRIMARY KEY REFERENCES credentials(id), "
+    "passport_identifier TEXT, serial TEXT, superseded_by TEXT)",
+    "CREATE INDEX credential_index_passport ON credential_index (passport_identifier)",
+    "CREATE INDEX credential_index_serial ON credential_index (serial)",
+    "ALTER TABLE status_events ADD COLUMN reason TEXT",
+    "ALTER TABLE status_events ADD COLUMN actor TEXT",
 ]
 # the one difference between the two dialects: an auto-numbered key
 _SERIAL = {
@@ -314,6 +325,24 @@ class Registry:
                 for statement in _TABLES:
                     self._db.execute(statement.replace("{serial}", _SERIAL[self._db.kind]))
                 self._db.execute("INSERT INTO bpvc_schema (version) VALUES (?)", (1,))
+            if version < 2:
+                for statement in _TABLES_V2:
+                    self._db.execute(statement)
+                self._backfill_index()
+                self._db.execute("INSERT INTO bpvc_schema (version) VALUES (?)", (2,))
+
+    def _backfill_index(self) -> None:
+        """Version 1 registries knew a passport only by its subject id (``urn:uuid:`` + passport identifier)."""
+        for credential_id, type_, subject_id in self._db.execute(
+            "SELECT id, type, subject_id FROM credentials"
+        ).fetchall():
+            identifier = None
+            if "BatteryPassportCredential" in str(type_).split(",") and isinstance(subject_id, str):
+                identifier = subject_id.removeprefix("urn:uuid:")
+            self._db.execute(
+                "INSERT INTO credential_index (credential_id, passport_identifier) VALUES (?, ?)",
+                (credential_id, identifier),
+            )
 
     # -- issuing ------------------------------------------------------------------------------------
 
@@ -324,8 +353,16 @@ class Registry:
         purposes: list[str],
         status_base: str,
         sign: Callable[[dict[str, Any]], dict[str, Any] | str],
+        supersede: bool = False,
+        actor: str | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> dict[str, Any] | str:
-        """Allocate entries, add them as ``credentialStatus``, sign, record; all in one transaction."""
+        """Allocate entries, add them as ``credentialStatus``, sign, record; all in one transaction.
+
+        When the passport identifier already has an active credential, ``warn`` is told; with
+        ``supersede`` those credentials are revoked in the same transaction (refused if one
+        cannot be revoked), so the new one never coexists with the old.
+        """
         unknown = [p for p in purposes if p not in PURPOSES]
         if unknown or not purposes:
             raise RegistryError(f"status purposes must be among {', '.join(PURPOSES)} (got {purposes})")
@@ -340,6 +377,19 @@ class Registry:
         with self._lock, self._db.transaction():
             if self._db.execute("SELECT 1 FROM credentials WHERE id = ?", (credential_id,)).fetchone():
                 raise RegistryError(f"credential {credential_id} was already issued through this registry")
+            identifier, serial = _identity(credential)
+            active = self._active_for(identifier) if identifier else []
+            if active and supersede:
+                for old in active:
+                    self._change(old, "revoke", reason=f"superseded by {credential_id}", actor=actor)
+                    self._db.execute(
+                        "UPDATE credential_index SET superseded_by = ? WHERE credential_id = ?", (credential_id, old)
+                    )
+            elif active and warn is not None:
+                warn(
+                    f"passport {identifier} already has an active credential ({', '.join(active)}); "
+                    "--supersede revokes it when issuing the new one"
+                )
             entries = [self._allocate(purpose, status_base.rstrip("/"), issuer) for purpose in purposes]
             statuses = [e.credential_status() for e in entries]
             with_status = dict(credential, credentialStatus=statuses[0] if len(statuses) == 1 else statuses)
@@ -367,7 +417,21 @@ class Registry:
                     "VALUES (?, ?, ?, ?, 0)",
                     (credential_id, entry.purpose, entry.list_id, entry.index),
                 )
+            self._db.execute(
+                "INSERT INTO credential_index (credential_id, passport_identifier, serial) VALUES (?, ?, ?)",
+                (credential_id, identifier, serial),
+            )
         return signed
+
+    def _active_for(self, identifier: str) -> list[str]:
+        """The credentials of a passport identifier that are not revoked (inside a transaction)."""
+        rows = self._db.execute(
+            "SELECT i.credential_id FROM credential_index i WHERE i.passport_identifier = ? AND NOT EXISTS "
+            "(SELECT 1 FROM status_entries e WHERE e.credential_id = i.credential_id "
+            "AND e.purpose = 'revocation' AND e.status = 1) ORDER BY i.credential_id",
+            (identifier,),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def _allocate(self, purpose: str, base: str, issuer: str) -> Entry:
         """The next position of the open list for (purpose, base, issuer); a new list when it is full."""
@@ -394,47 +458,137 @@ class Registry:
 
     # -- status changes ---------------------------------------------------------------------------
 
-    def set_status(self, credential_id: str, action: str) -> str:
-        """Revoke (final), suspend, or reinstate (suspension only). Returns what happened, in words."""
+    def set_status(
+        self, credential_id: str, action: str, *, reason: str | None = None, actor: str | None = None
+    ) -> str:
+        """Revoke (final), suspend, or reinstate (suspension only). Returns what happened, in words.
+
+        Every change is recorded with its time, ``reason`` and ``actor`` (see :meth:`history`).
+        """
         if action not in ACTIONS:
             raise RegistryError(f"unknown action {action!r} (revoke, suspend or reinstate)")
         with self._lock, self._db.transaction():
-            rows = dict(
-                self._db.execute(
-                    "SELECT purpose, status FROM status_entries WHERE credential_id = ?", (credential_id,)
-                ).fetchall()
-            )
-            if not rows:
-                known = self._db.execute("SELECT 1 FROM credentials WHERE id = ?", (credential_id,)).fetchone()
-                if not known:
-                    raise UnknownCredentialError(f"no credential {credential_id} in the registry")
-                raise RegistryError(f"credential {credential_id} was issued without status entries")
-            purpose, value = {
-                "revoke": ("revocation", 1),
-                "suspend": ("suspension", 1),
-                "reinstate": ("suspension", 0),
-            }[action]
-            if purpose not in rows:
-                raise RegistryError(
-                    f"credential {credential_id} has no {purpose} entry, so it cannot be {action}d"
-                    if action != "reinstate"
-                    else f"credential {credential_id} has no suspension entry; revocation is final"
-                )
-            if action == "reinstate" and rows.get("revocation") == 1:
-                raise RegistryError(
-                    f"credential {credential_id} is revoked; revocation is final and cannot be reinstated"
-                )
-            if rows[purpose] == value:
-                return f"{credential_id} was already {_state(purpose, value)}"
+            return self._change(credential_id, action, reason=reason, actor=actor)
+
+    def _change(self, credential_id: str, action: str, *, reason: str | None, actor: str | None) -> str:
+        rows = dict(
             self._db.execute(
-                "UPDATE status_entries SET status = ?, updated_at = ? WHERE credential_id = ? AND purpose = ?",
-                (value, _now(), credential_id, purpose),
+                "SELECT purpose, status FROM status_entries WHERE credential_id = ?", (credential_id,)
+            ).fetchall()
+        )
+        if not rows:
+            known = self._db.execute("SELECT 1 FROM credentials WHERE id = ?", (credential_id,)).fetchone()
+            if not known:
+                raise UnknownCredentialError(f"no credential {credential_id} in the registry")
+            raise RegistryError(f"credential {credential_id} was issued without status entries")
+        purpose, value = {
+            "revoke": ("revocation", 1),
+            "suspend": ("suspension", 1),
+            "reinstate": ("suspension", 0),
+        }[action]
+        if purpose not in rows:
+            raise RegistryError(
+                f"credential {credential_id} has no {purpose} entry, so it cannot be {action}d"
+                if action != "reinstate"
+                else f"credential {credential_id} has no suspension entry; revocation is final"
             )
-            self._db.execute(
-                "INSERT INTO status_events (credential_id, purpose, action, at) VALUES (?, ?, ?, ?)",
-                (credential_id, purpose, action, _now()),
-            )
+        if action == "reinstate" and rows.get("revocation") == 1:
+            raise RegistryError(f"credential {credential_id} is revoked; revocation is final and cannot be reinstated")
+        if rows[purpose] == value:
+            return f"{credential_id} was already {_state(purpose, value)}"
+        at = _now()
+        self._db.execute(
+            "UPDATE status_entries SET status = ?, updated_at = ? WHERE credential_id = ? AND purpose = ?",
+            (value, at, credential_id, purpose),
+        )
+        self._db.execute(
+            "INSERT INTO status_events (credential_id, purpose, action, at, reason, actor) VALUES (?, ?, ?, ?, ?, ?)",
+            (credential_id, purpose, action, at, reason, actor),
+        )
         return f"{credential_id} is now {_state(purpose, value)}"
+
+    def history(self, credential_id: str) -> list[dict[str, Any]]:
+        """Every status change of a credential, oldest first: time, action, purpose, reason, actor."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at, action, purpose, reason, actor FROM status_events WHERE credential_id = ? ORDER BY id",
+                (credential_id,),
+            ).fetchall()
+        return [dict(zip(("at", "action", "purpose", "reason", "actor"), r, strict=True)) for r in rows]
+
+    def resolve(self, reference: str) -> list[str]:
+        """The credential ids a reference names: a credential id, or a passport identifier (all its credentials)."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM credentials WHERE id = ?", (reference,)).fetchone():
+                return [reference]
+            rows = self._db.execute(
+                "SELECT credential_id FROM credential_index WHERE passport_identifier = ? ORDER BY credential_id",
+                (reference.removeprefix("urn:uuid:"),),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def find(
+        self,
+        *,
+        passport_identifier: str | None = None,
+        serial: str | None = None,
+        state: str | None = None,
+        type_: str | None = None,
+        issued_from: str | None = None,
+        issued_until: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The credentials matching every filter given, in issue order, each with its current state.
+
+        ``issued_from`` / ``issued_until`` are inclusive bounds on the issue time (dateTimeStamps in UTC,
+        or dates: a date as the upper bound includes that whole day).
+        """
+        if state is not None and state not in STATES:
+            raise RegistryError(f"state must be one of {', '.join(STATES)} (got {state!r})")
+        where, params = [], []
+        if passport_identifier is not None:
+            where.append("i.passport_identifier = ?")
+            params.append(passport_identifier.removeprefix("urn:uuid:"))
+        if serial is not None:
+            where.append("i.serial = ?")
+            params.append(serial)
+        if type_ is not None:
+            where.append("(',' || c.type || ',') LIKE ?")
+            params.append(f"%,{type_},%")
+        if issued_from is not None:
+            where.append("c.issued_at >= ?")
+            params.append(issued_from)
+        if issued_until is not None:
+            where.append("c.issued_at <= ?")
+            params.append(issued_until + ("T23:59:59Z" if len(issued_until) == 10 else ""))
+        sql = (
+            "SELECT c.id, c.type, i.passport_identifier, i.serial, c.issued_at, c.valid_until, i.superseded_by, "
+            "MAX(CASE WHEN e.purpose = 'revocation' THEN e.status END), "
+            "MAX(CASE WHEN e.purpose = 'suspension' THEN e.status END), COUNT(e.purpose) "
+            "FROM credentials c LEFT JOIN credential_index i ON i.credential_id = c.id "
+            "LEFT JOIN status_entries e ON e.credential_id = c.id"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " GROUP BY c.id, c.type, i.passport_identifier, i.serial, c.issued_at, c.valid_until, i.superseded_by"
+            " ORDER BY c.issued_at, c.id"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, tuple(params)).fetchall()
+        found = []
+        for cid, type_s, ident, ser, issued, until, superseded, revoked, suspended, count in rows:
+            current = "no status" if not count else "revoked" if revoked else "suspended" if suspended else "active"
+            if state is None or state == current:
+                found.append(
+                    {
+                        "id": cid,
+                        "type": type_s,
+                        "passport_identifier": ident,
+                        "serial": ser,
+                        "issued_at": issued,
+                        "valid_until": until,
+                        "state": current,
+                        "superseded_by": superseded,
+                    }
+                )
+        return found
 
     def show(self, credential_id: str) -> dict[str, Any]:
         with self._lock:
@@ -453,6 +607,7 @@ class Registry:
         keys = ("id", "type", "subject_id", "issuer", "digest", "issued_at", "valid_from", "valid_until")
         return {
             **dict(zip(keys, row, strict=True)),
+            "history": self.history(credential_id),
             "status": [
                 {"purpose": p, "list": lid, "list_url": url, "index": idx, "state": _state(p, s), "updated_at": at}
                 for p, lid, url, idx, s, at in entries
@@ -495,6 +650,23 @@ class Registry:
             if int(orphans[0]):
                 problems.append(f"{orphans[0]} credential(s) without status entries")
         return problems
+
+
+def _identity(credential: dict[str, Any]) -> tuple[str | None, str | None]:
+    """A passport credential's passport identifier and battery serial (partInstanceId), where it carries them."""
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, dict):
+        return None, None
+    metadata = subject.get("metadata")
+    identifier = metadata.get("passportIdentifier") if isinstance(metadata, dict) else None
+    serial = None
+    ident = subject.get("identification")
+    inner = ident.get("identification") if isinstance(ident, dict) else None
+    serials = inner.get("serial") if isinstance(inner, dict) else None
+    for item in serials if isinstance(serials, list) else []:
+        if isinstance(item, dict) and item.get("key") == "partInstanceId" and isinstance(item.get("value"), str):
+            serial = item["value"]
+    return (identifier if isinstance(identifier, str) else None), serial
 
 
 def _state(purpose: str, value: int) -> str:

@@ -13,7 +13,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from ..result import Outcome, VerificationResult
 from ..verifier import Verifier
 from .report import AuditItem, ItemOutcome
 from .source import Received
+from .trace import trace_of
 
 LINK_CHECK = "footprint-links"
 KIND_CHECK = "kind"  # the defect of an item that is not a credential (a presentation in a batch of credentials)
@@ -92,6 +93,7 @@ def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str
     wrong_kind = _not_a_credential(received, result)
     if wrong_kind:  # listed, never counted as a verified credential, whatever its proof says
         outcome, defects, reasons = "defect", [KIND_CHECK, *defects], [f"{KIND_CHECK}: {wrong_kind}", *reasons]
+    trace = trace_of(received.document)
     item = AuditItem(
         id=received.key,
         outcome=outcome,
@@ -101,6 +103,11 @@ def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str
         defects=defects,
         reasons=reasons,
         signed_by=_signed_by(received),
+        source=received.name,
+        passport_id=trace.passport_id,
+        serial=trace.serial,
+        battery_model=trace.battery_model,
+        plant=trace.plant,
     )
     subject = _subject(result)
     period = (subject.get("validityPeriodStart"), subject.get("validityPeriodEnd")) if subject else (None, None)
@@ -129,7 +136,11 @@ def _format(received: Received) -> str:
         return "vc+jwt"
     proofs = proofs_of(received.document) if received.document else []
     suites = sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs if isinstance(p, dict)})
-    return ",".join(suites) or ("enveloped" if received.document else "unreadable")
+    if suites:
+        return ",".join(suites)
+    if received.document is None:
+        return "unreadable"
+    return "enveloped" if received.enveloped else "no proof"
 
 
 def _signed_by(received: Received) -> str | None:
@@ -224,16 +235,7 @@ def footprint_links(
         item = checked.item
         defects = list(dict.fromkeys([*item.defects, LINK_CHECK]))
         reasons = [*item.reasons, *(f"{LINK_CHECK}: {p}" for p in problems)]
-        patched = AuditItem(
-            id=item.id,
-            outcome="defect",
-            format=item.format,
-            issuer=item.issuer,
-            stratum=item.stratum,
-            defects=defects,
-            reasons=reasons,
-            signed_by=item.signed_by,
-        )
+        patched = replace(item, outcome="defect", defects=defects, reasons=reasons)
         out.append(Checked(checked.key, patched, False, checked.pcf_status, checked.valid_period))
     return out
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -16,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from bpvc.audit.report import UNKNOWN_ISSUER, AuditInput, AuditItem, AuditReport, render_html
+from bpvc.audit.report import UNKNOWN_ISSUER, AuditInput, AuditItem, AuditReport, NotCredential, render_html
+from bpvc.audit.rows import COLUMNS, to_csv
 from bpvc.audit.stats import Plan, clopper_pearson
 
 ISSUER_A = "did:web:cells.example"
@@ -39,6 +42,11 @@ def defect(cid: str, checks: Sequence[str], issuer: str | None = ISSUER_A, reaso
         defects=list(checks),
         reasons=[f"{c}: {reason}" for c in checks],
         format="vc+jwt",
+        source=f"received/a.jsonl:{cid}",
+        passport_id=f"pass-{cid}",
+        serial=f"SN-{cid}",
+        battery_model="PK-79",
+        plant="BPNA000000000001",
     )
 
 
@@ -58,6 +66,7 @@ def make_report(items: Sequence[AuditItem], plan: Plan | None, population: int =
         started="2025-04-02T09:00:00Z",
         finished="2025-04-02T09:01:30Z",
         tool_version="0.1.0",
+        evaluated_at="2025-04-01T00:00:00Z",
     )
 
 
@@ -105,6 +114,7 @@ def test_to_dict(report: AuditReport) -> None:
         "command",
         "started",
         "finished",
+        "evaluated_at",
         "inputs",
         "sampling",
         "plan",
@@ -113,6 +123,7 @@ def test_to_dict(report: AuditReport) -> None:
         "defects_by_check",
         "by_issuer",
         "items",
+        "not_credentials",
     ]
     assert data["inputs"] == [
         {"path": "received/a.jsonl", "sha256": SHA_1},
@@ -136,8 +147,14 @@ def test_to_dict(report: AuditReport) -> None:
     assert (summary["acceptance_number"], summary["decision"], summary["accepted"]) == (1, "rejected", False)
     assert data["defects_by_check"] == {"proof": 1, "status": 2}
     assert data["by_issuer"][ISSUER_B] == {"decided": 4, "defects": 1}
+    assert data["evaluated_at"] == "2025-04-01T00:00:00Z"
     assert data["items"][9] == {
         "id": "urn:c:9",
+        "source": "received/a.jsonl:urn:c:9",
+        "passport_id": "pass-urn:c:9",
+        "serial": "SN-urn:c:9",
+        "battery_model": "PK-79",
+        "plant": "BPNA000000000001",
         "outcome": "defect",
         "defects": ["proof", "status"],
         "reasons": ["proof: check failed", "status: check failed"],
@@ -325,7 +342,55 @@ def test_html_content(report: AuditReport) -> None:
     assert "1 / 4 · 25.00%" in page  # issuer B
     for item in report.items:
         assert item.id in page
-    assert page.count("<tr>") == 12 + 1 + 2 + 1  # items, their header, inputs, its header
+    # failures open at the top (3 and a header), passed rows collapsed (9 and a header), inputs (2 and a header)
+    assert page.count("<tr>") == 3 + 1 + 9 + 1 + 2 + 1
+    opened, collapsed = page.split("<details", 1)
+    collapsed = collapsed.split("</details>", 1)[0]
+    assert "9 passed credentials" in collapsed and collapsed.count("<tr>") == 9 + 1
+    for item in report.items:
+        assert (item.id in collapsed) == (item.outcome == "passed"), item.id
+    assert "Defects and undecided (3)" in opened and "received/a.jsonl:urn:c:9" in opened
+    assert 'serial <span class="mono">SN-urn:c:9</span>' in opened and "PK-79" in opened
+    assert "Evaluated as of</dt><dd>2025-04-01T00:00:00Z" in page
+    assert "<script" not in page.lower() and "Not credentials" not in page
+
+
+def test_html_lists_what_is_not_a_credential(report: AuditReport) -> None:
+    page = render_html(replace(report, not_credentials=[NotCredential("notes.txt", "neither JSON nor a JWT")]))
+    assert "Not credentials (1)" in page and "notes.txt" in page and "neither JSON nor a JWT" in page
+    assert replace(report, not_credentials=[NotCredential("a", "b")]).to_dict()["not_credentials"] == [
+        {"source": "a", "reason": "b"}
+    ]
+
+
+def test_csv_has_every_row_in_draw_order_and_defuses_formulas(report: AuditReport) -> None:
+    hostile = AuditItem(id="urn:c:12", outcome="passed", format="vc+jwt", issuer="=HYPERLINK(1)", serial="+1")
+    ordered = replace(
+        report,
+        items=[hostile, *report.items],
+        sample_ids=["urn:c:12", *report.sample_ids],
+        not_credentials=[NotCredential("notes.txt", "neither JSON nor a JWT")],
+    )
+    rows = list(csv.reader(io.StringIO(to_csv(ordered))))
+    assert rows[0] == list(COLUMNS)
+    assert [row[2] for row in rows[1:14]] == ["urn:c:12", *(f"urn:c:{i}" for i in range(12))]
+    assert rows[1][COLUMNS.index("issuer")] == "'=HYPERLINK(1)" and rows[1][COLUMNS.index("serial")] == "'+1"
+    nine = dict(zip(COLUMNS, rows[11], strict=True))
+    assert nine == {
+        "position": "11",
+        "source": "received/a.jsonl:urn:c:9",
+        "id": "urn:c:9",
+        "passport_id": "pass-urn:c:9",
+        "serial": "SN-urn:c:9",
+        "battery_model": "PK-79",
+        "plant": "BPNA000000000001",
+        "issuer": ISSUER_A,
+        "outcome": "defect",
+        "failing_checks": "proof status",
+        "reasons": "proof: check failed | status: check failed",
+    }
+    assert rows[-1][COLUMNS.index("outcome")] == "not a credential" and rows[-1][1] == "notes.txt"
+    assert len(rows) == 1 + 13 + 1
 
 
 def test_html_for_an_accepted_batch() -> None:

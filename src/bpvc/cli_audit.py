@@ -21,7 +21,8 @@ import click
 
 from . import dates
 from .audit import runner, sampling, stats
-from .audit.report import AuditInput, AuditReport, render_html
+from .audit.report import AuditInput, AuditReport, NotCredential, render_html
+from .audit.rows import to_csv
 from .audit.source import Received, input_digest, read_batch
 from .cli import CONTEXT, INSTANT, _did_documents, _files, main, policy_from
 from .cli_io import os_reason, read_bytes, setup_fail, write_output
@@ -96,7 +97,9 @@ def _command(params: dict[str, Any]) -> str:
     for flag, key in (("--did-doc", "did_docs"), ("--context", "contexts"), ("--status-list", "status_lists")):
         for value in params.get(key) or ():
             words += [flag, value if isinstance(value, str) else f"{value[0]}={value[1]}"]
-    words += ["--report", params["report"]] + (["--json", params["json_out"]] if params.get("json_out") else [])
+    for flag, key in (("--report", "report"), ("--json", "json_out"), ("--csv", "csv_out")):
+        if params.get(key):
+            words += [flag, params[key]]
     return shlex.join(words)
 
 
@@ -137,12 +140,13 @@ def _digest(path: str) -> str:
 @click.option("--context", "contexts", type=CONTEXT, multiple=True, help="Allow a context: URL=FILE.")
 @click.option("--status-list", "status_lists", type=CONTEXT, multiple=True, help="A status list offline: URL=FILE.")
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: every core).")
-@click.option("--report", required=True, type=click.Path(dir_okay=False), help="Write the HTML report here.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the JSON report here.")
+@click.option("--report", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the JSON report here.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False), help="Write every row as CSV here.")
 def audit(**params: Any) -> None:
     """Spot-check a batch (folder, .jsonl or .zip): exit 0 when it meets the acceptance criterion, 1 when not."""
     started = dates.now_instant()
-    now = params["now"] or started
+    now = params["now"] = params["now"] or started  # recorded, so "reproduce this audit" judges as of the same time
     policy_from(params["policy_path"])  # a bad policy file stops the audit here, not in every worker
     config = runner.VerifierConfig(
         now=now,
@@ -170,8 +174,10 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
         setup_fail(err.detail)
     except OSError as err:
         setup_fail(f"the batch {params['source']}: {os_reason(err)}" + (f" ({err.filename})" if err.filename else ""))
+    others = [NotCredential(r.name, r.not_credential) for r in batch if r.not_credential]
+    batch = [r for r in batch if not r.not_credential]
     if not batch:
-        setup_fail(f"{params['source']} holds no credentials")
+        setup_fail(f"{params['source']} holds no credentials" + (f" ({len(others)} other file(s))" if others else ""))
     size, plan = _plan(
         len(batch),
         params["sample"],
@@ -207,16 +213,22 @@ def _audit(params: dict[str, Any], config: runner.VerifierConfig, pool: Any, sta
         started=dates.format_instant(started),
         finished=dates.format_instant(dates.now_instant()),
         tool_version=version("bpvc"),
+        evaluated_at=dates.format_instant(config.now),
+        not_credentials=others,
     )
-    write_output(params["report"], render_html(report), "the report")
+    if params["report"]:
+        write_output(params["report"], render_html(report), "the report")
     if params["json_out"]:
         write_output(params["json_out"], json.dumps(report.to_dict(), indent=2) + "\n", "the JSON report")
+    if params["csv_out"]:
+        write_output(params["csv_out"], to_csv(report), "the CSV export")
     low, high = report.interval
     rate = report.observed_rate
     click.echo(
         f"{report.sample_size} of {report.population} sampled; {report.defect_count} defect(s), "
         f"{report.undecided_count} undecided; rate {0 if rate is None else rate:.2%} "
         f"(95 % interval {low:.2%}–{high:.2%}); {report.decision.upper()}: {report.decision_reason}"
+        + (f" ({len(others)} item(s) not a credential, listed in the report)" if others else "")
     )
     sys.exit(0 if report.accepted or report.decision == "no decision" else 1)
 

@@ -70,6 +70,10 @@ thead th {{ font-size:12px; text-transform:uppercase; letter-spacing:0.05em; col
 td.id, td.hash {{ overflow-wrap:anywhere; word-break:break-all; }}
 td .sub {{ display:block; color:var(--muted); font-size:12px; }}
 td.num {{ color:var(--muted); width:3em; }}
+h3 {{ font-size:15px; margin:16px 0 8px; }}
+details.passed {{ margin-top:20px; border:1px solid var(--line); border-radius:8px; }}
+details.passed summary {{ cursor:pointer; padding:10px 14px; background:var(--soft); font-weight:600; }}
+table.compact td {{ padding:3px 8px; font-size:12px; }}
 .badge {{ display:inline-block; padding:1px 8px; border-radius:999px; font-size:12px; font-weight:600;
   border:1px solid; white-space:nowrap; }}
 .badge.passed {{ color:#1a7f37; background:#e9f6ee; }}
@@ -250,6 +254,23 @@ def _figures(report: AuditReport) -> str:
     )
 
 
+def _trace(item: AuditItem) -> str:
+    """Where the credential was read and which battery it names, each part labelled."""
+    parts = [
+        (label, value)
+        for label, value in (
+            ("passport", item.passport_id),
+            ("serial", item.serial),
+            ("model", item.battery_model),
+            ("plant", item.plant),
+        )
+        if value
+    ]
+    named = " · ".join(f'{label} <span class="mono">{_e(value)}</span>' for label, value in parts)
+    source = f'<span class="sub">from <span class="mono">{_e(item.source)}</span></span>' if item.source else ""
+    return source + (f'<span class="sub">{named}</span>' if named else "")
+
+
 def _item_row(position: int, item: AuditItem) -> str:
     details = " · ".join(_e(part) for part in (item.format, item.stratum) if part)
     chips = "".join(f'<span class="chip">{_e(name)}</span>' for name in item.defects)
@@ -258,22 +279,67 @@ def _item_row(position: int, item: AuditItem) -> str:
     findings = chips + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
     return (
         f'<tr><td class="num">{position}</td>'
-        f'<td class="id"><span class="mono">{_e(item.id)}</span><span class="sub">{details}</span></td>'
+        f'<td class="id"><span class="mono">{_e(item.id)}</span>{_trace(item)}<span class="sub">{details}</span></td>'
         f'<td class="id">{_e(item.issuer or "—")}{signer}</td>'
         f'<td><span class="badge {_e(item.outcome)}">{_e(_OUTCOME_LABELS[item.outcome])}</span></td>'
         f"<td>{findings}</td></tr>"
     )
 
 
+def _passed_row(position: int, item: AuditItem) -> str:
+    """A passed credential in the collapsed table: one line, no findings to show."""
+    trace = " · ".join(_e(v) for v in (item.passport_id, item.serial, item.battery_model, item.plant) if v)
+    return (
+        f'<tr><td class="num">{position}</td><td class="id mono">{_e(item.id)}</td>'
+        f'<td class="id mono">{_e(item.source or "")}</td><td class="id">{trace}</td>'
+        f'<td class="id">{_e(item.issuer or "—")}</td></tr>'
+    )
+
+
+_HEAD = (
+    "<thead><tr><th>#</th><th>Credential</th><th>Issuer / signing key</th><th>Outcome</th>"
+    "<th>Findings</th></tr></thead>"
+)
+
+
 def _items_table(report: AuditReport) -> str:
-    """Every sampled credential, defects first; "#" is its place in the draw."""
+    """Defects and undecided credentials open at the top; passed ones collapsed below; "#" is the draw order."""
     position = {sample_id: index + 1 for index, sample_id in enumerate(report.sample_ids)}
     items = sorted(report.items, key=lambda item: (_OUTCOME_ORDER[item.outcome], position[item.id]))
-    rows = "".join(_item_row(position[item.id], item) for item in items)
+    open_items = [item for item in items if item.outcome != "passed"]
+    passed = [item for item in items if item.outcome == "passed"]
+    if open_items:
+        rows = "".join(_item_row(position[item.id], item) for item in open_items)
+        findings = f"<table>{_HEAD}<tbody>{rows}</tbody></table>"
+    else:
+        findings = '<p class="empty">Every sampled credential passed.</p>'
+    collapsed = ""
+    if passed:
+        rows = "".join(_passed_row(position[item.id], item) for item in passed)
+        collapsed = (
+            f'<details class="passed"><summary>{len(passed):,} passed credential{"" if len(passed) == 1 else "s"} '
+            "(every check passed; expand to list them)</summary>"
+            '<table class="compact"><thead><tr><th>#</th><th>Credential</th><th>Source</th>'
+            "<th>Passport · serial · model · plant</th><th>Issuer</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></details>"
+        )
     return (
         f"<section><h2>Sampled credentials ({report.sample_size:,})</h2>"
-        "<table><thead><tr><th>#</th><th>Credential</th><th>Issuer / signing key</th><th>Outcome</th>"
-        f"<th>Findings</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        f"<h3>Defects and undecided ({len(open_items):,})</h3>{findings}{collapsed}</section>"
+    )
+
+
+def _not_credentials(report: AuditReport) -> str:
+    if not report.not_credentials:
+        return ""
+    rows = "".join(
+        f'<tr><td class="id mono">{_e(entry.source)}</td><td>{_e(entry.reason)}</td></tr>'
+        for entry in report.not_credentials
+    )
+    return (
+        f"<section><h2>Not credentials ({len(report.not_credentials):,})</h2>"
+        "<p>These items of the batch are not credentials: they were not sampled and are not counted as defects.</p>"
+        f"<table><thead><tr><th>Source</th><th>Why</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
@@ -291,7 +357,8 @@ def _reproduce(report: AuditReport) -> str:
         '<dl class="facts">'
         f'<dt>Seed</dt><dd class="mono">{_e(report.seed)}</dd>'
         "<dt>Selection</dt><dd>Each credential ranked by HMAC-SHA256 of its key under the seed; lowest ranks drawn</dd>"
-        f"<dt>Started</dt><dd>{_e(report.started)}</dd><dt>Finished</dt><dd>{_e(report.finished)}</dd>"
+        + (f"<dt>Evaluated as of</dt><dd>{_e(report.evaluated_at)}</dd>" if report.evaluated_at else "")
+        + f"<dt>Started</dt><dd>{_e(report.started)}</dd><dt>Finished</dt><dd>{_e(report.finished)}</dd>"
         f"<dt>Tool</dt><dd>bpvc {_e(report.tool_version)}</dd>"
         "</dl></section>"
     )
@@ -306,12 +373,15 @@ def page(report: AuditReport) -> str:
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>"
         "<header><h1>Credential audit report</h1>"
-        f"<p>bpvc {_e(report.tool_version)} · {_e(report.started)} to {_e(report.finished)}</p></header>"
+        f"<p>bpvc {_e(report.tool_version)} · {_e(report.started)} to {_e(report.finished)}"
+        + (f" · credentials judged as of {_e(report.evaluated_at)}" if report.evaluated_at else "")
+        + "</p></header>"
         + _decision(report)
         + _figures(report)
         + _chart_section("Defect rate by check", _check_bars(report), "No check failed in the sample.")
         + _chart_section("Defect rate by issuer", _issuer_bars(report), "No credentials were decided.")
         + _items_table(report)
+        + _not_credentials(report)
         + _reproduce(report)
         + "<footer>This page is self-contained: it loads no scripts, fonts or images.</footer>"
         "</main></body></html>\n"

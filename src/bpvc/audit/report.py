@@ -23,6 +23,7 @@ __all__ = [
     "AuditReport",
     "Decision",
     "ItemOutcome",
+    "NotCredential",
     "render_html",
 ]
 
@@ -59,6 +60,11 @@ class AuditItem:
     defects: Sequence[str] = ()
     reasons: Sequence[str] = ()
     signed_by: str | None = None
+    source: str | None = None  # where it was read: a path, "batch.jsonl:12" or "batch.zip:member"
+    passport_id: str | None = None
+    serial: str | None = None  # the battery's partInstanceId
+    battery_model: str | None = None
+    plant: str | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in get_args(ItemOutcome):
@@ -74,6 +80,11 @@ class AuditItem:
         """The item as JSON-ready data, keys in a fixed order."""
         return {
             "id": self.id,
+            "source": self.source,
+            "passport_id": self.passport_id,
+            "serial": self.serial,
+            "battery_model": self.battery_model,
+            "plant": self.plant,
             "outcome": self.outcome,
             "defects": list(self.defects),
             "reasons": list(self.reasons),
@@ -97,6 +108,17 @@ class AuditInput:
 
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class NotCredential:
+    """An item of the batch that is no credential at all: listed with the reason, never sampled or counted."""
+
+    source: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -125,10 +147,12 @@ class AuditReport:
     started: str
     finished: str
     tool_version: str
+    evaluated_at: str | None = None  # the time credentials were judged as of (``--now``, or the clock at start)
+    not_credentials: Sequence[NotCredential] = ()
     interval_confidence: float = 0.95
 
     def __post_init__(self) -> None:
-        for name in ("inputs", "sample_ids", "items"):
+        for name in ("inputs", "sample_ids", "items", "not_credentials"):
             _as_tuple(self, name)
         self._check_ids()
         population = self.population
@@ -283,6 +307,7 @@ class AuditReport:
             "command": self.command,
             "started": self.started,
             "finished": self.finished,
+            "evaluated_at": self.evaluated_at,
             "inputs": [entry.to_dict() for entry in self.inputs],
             "sampling": {"method": SAMPLING_METHOD, "seed": self.seed, "population": self.population},
             "plan": self.plan.to_dict() if self.plan is not None else None,
@@ -309,6 +334,7 @@ class AuditReport:
                 for name, figures in self._by_issuer.items()
             },
             "items": [item.to_dict() for item in self.items],
+            "not_credentials": [entry.to_dict() for entry in self.not_credentials],
         }
 
 

@@ -3,7 +3,8 @@
 Workers are processes, each with its own :class:`~bpvc.verifier.Verifier` built once from a
 picklable :class:`VerifierConfig` (DI verification is CPU-bound Python). Footprint credentials
 that a passport references in ``relatedResource`` must be in the batch, match their digest,
-verify, be Active and be valid on the passport's issue date.
+verify, be Active and be valid on the passport's issue date; a linked carbon-footprint declaration
+must be in the batch, match its digest, verify, and carry the passport's carbonFootprint values.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from .. import dates, jose, model
+from ..cf import declaration
 from ..data_integrity import proofs_of
 from ..errors import BpvcError
 from ..policy import Policy, load_policy
@@ -25,8 +27,10 @@ from ..result import Outcome, VerificationResult
 from ..verifier import Verifier
 from .report import AuditItem, ItemOutcome
 from .source import Received
+from .trace import trace_of
 
 LINK_CHECK = "footprint-links"
+DECLARATION_CHECK = "footprint-declaration"  # a passport's carbonFootprint against the declaration it links
 KIND_CHECK = "kind"  # the defect of an item that is not a credential (a presentation in a batch of credentials)
 _PRESENTATION_TYPES = ("VerifiablePresentation", "EnvelopedVerifiablePresentation")
 
@@ -92,6 +96,7 @@ def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str
     wrong_kind = _not_a_credential(received, result)
     if wrong_kind:  # listed, never counted as a verified credential, whatever its proof says
         outcome, defects, reasons = "defect", [KIND_CHECK, *defects], [f"{KIND_CHECK}: {wrong_kind}", *reasons]
+    trace = trace_of(received.document)
     item = AuditItem(
         id=received.key,
         outcome=outcome,
@@ -101,6 +106,11 @@ def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str
         defects=defects,
         reasons=reasons,
         signed_by=_signed_by(received),
+        source=received.name,
+        passport_id=trace.passport_id,
+        serial=trace.serial,
+        battery_model=trace.battery_model,
+        plant=trace.plant,
     )
     subject = _subject(result)
     period = (subject.get("validityPeriodStart"), subject.get("validityPeriodEnd")) if subject else (None, None)
@@ -129,7 +139,11 @@ def _format(received: Received) -> str:
         return "vc+jwt"
     proofs = proofs_of(received.document) if received.document else []
     suites = sorted({str(p.get("cryptosuite") or p.get("type")) for p in proofs if isinstance(p, dict)})
-    return ",".join(suites) or ("enveloped" if received.document else "unreadable")
+    if suites:
+        return ",".join(suites)
+    if received.document is None:
+        return "unreadable"
+    return "enveloped" if received.enveloped else "no proof"
 
 
 def _signed_by(received: Received) -> str | None:
@@ -215,27 +229,31 @@ def footprint_links(
     out = []
     for checked in sampled:
         received = batch[checked.key]
-        problems = []
+        findings: list[tuple[str, str]] = []
         for ref in _references(received):
-            problems += _link_problems(ref, by_id, known, received)
-        if not problems:
+            findings += [(LINK_CHECK, p) for p in _link_problems(ref, by_id, known, received)]
+            findings += [(DECLARATION_CHECK, p) for p in _declaration_problems(ref, by_id, received)]
+        if not findings:
             out.append(checked)
             continue
         item = checked.item
-        defects = list(dict.fromkeys([*item.defects, LINK_CHECK]))
-        reasons = [*item.reasons, *(f"{LINK_CHECK}: {p}" for p in problems)]
-        patched = AuditItem(
-            id=item.id,
-            outcome="defect",
-            format=item.format,
-            issuer=item.issuer,
-            stratum=item.stratum,
-            defects=defects,
-            reasons=reasons,
-            signed_by=item.signed_by,
-        )
+        defects = list(dict.fromkeys([*item.defects, *(check for check, _ in findings)]))
+        reasons = [*item.reasons, *(f"{check}: {problem}" for check, problem in findings)]
+        patched = replace(item, outcome="defect", defects=defects, reasons=reasons)
         out.append(Checked(checked.key, patched, False, checked.pcf_status, checked.valid_period))
     return out
+
+
+def _is_declaration(received: Received) -> bool:
+    return received.document is not None and declaration.CREDENTIAL_TYPE in model.types_of(received.document)
+
+
+def _declaration_problems(ref: dict[str, Any], by_id: dict[str, Received], passport: Received) -> list[str]:
+    """Where the passport's carbonFootprint entries differ from the linked declaration's (values, not a recompute)."""
+    target = by_id.get(str(ref.get("id")))
+    if target is None or target.document is None or passport.document is None or not _is_declaration(target):
+        return []
+    return [f"{target.id}: {p}" for p in declaration.passport_problems(passport.document, target.document)]
 
 
 def _references(received: Received) -> list[dict[str, Any]]:
@@ -251,13 +269,16 @@ def _link_problems(
     target = by_id.get(ref_id)
     if target is None:
         return [f"the referenced footprint credential {ref_id} is not in the batch"]
+    what = "declaration" if _is_declaration(target) else "footprint credential"
     problems = []
     if "digestSRI" in ref and ref["digestSRI"] != _sri(target.raw):
         problems.append(f"{ref_id} does not match the digest the passport names (it was changed or replaced)")
     facts = known[target.key]
     if not facts.verified:
         failed = ", ".join(facts.item.defects) or "undecided"
-        problems.append(f"the referenced footprint credential {ref_id} does not verify ({failed})")
+        problems.append(f"the referenced {what} {ref_id} does not verify ({failed})")
+    if what == "declaration":  # a declaration has no PCF status or validity period of its own
+        return problems
     if facts.pcf_status is not None and facts.pcf_status != "Active":
         problems.append(f"the referenced footprint {ref_id} is {facts.pcf_status}, not Active")
     issued = passport.document.get("validFrom") if passport.document else None

@@ -11,7 +11,7 @@ import hashlib
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,8 @@ class Received:
     raw: bytes
     document: dict[str, Any] | None  # the credential (a JWT's payload); None when unreadable
     key: str = ""  # unique within the batch: the credential id, made unique when ids repeat
+    enveloped: bool = False  # a vc+jwt, bare or in an EnvelopedVerifiableCredential: document is its payload
+    not_credential: str | None = None  # why the item is not a credential at all, when it plainly is not
 
     @property
     def id(self) -> str:
@@ -71,17 +73,18 @@ class Received:
         return str(facility) if facility else "(no plant)"
 
 
-def _parse(raw: bytes) -> dict[str, Any] | None:
+def _parse(raw: bytes) -> tuple[dict[str, Any] | None, bool]:
+    """The credential (a JWT's payload, decoded for display only) and whether it came enveloped."""
     text = raw.decode("utf-8", errors="replace").strip()
     if jose.looks_like_jws(text):
         try:
-            return jose.decode(text).payload
+            return jose.decode(text).payload, True
         except MalformedError:
-            return None
+            return None, True
     try:
         document = strict_json.loads(text, max_bytes=MAX_MEMBER_BYTES)
     except ValueError:  # not JSON, or JSON bpvc refuses (duplicates, NaN, too deep): unreadable
-        return None
+        return None, False
     if isinstance(document, dict):
         enveloped = None
         try:
@@ -90,11 +93,42 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
             pass
         if enveloped is not None:
             try:
-                return jose.decode(enveloped[1]).payload
+                return jose.decode(enveloped[1]).payload, True
             except MalformedError:
-                return None
-        return document
-    return None
+                return None, True
+        return document, False
+    return None, False
+
+
+# A DID document or a bare record has @context or id too; a credential (or a damaged one) has one of these.
+_CREDENTIAL_KEYS = ("type", "proof", "issuer", "credentialSubject", "verifiableCredential")
+
+
+def not_a_credential(raw: bytes) -> str | None:
+    """Why ``raw`` is plainly not a credential (None when it is one, or may be a broken one).
+
+    Only what no credential could be is set aside: text that is neither a JSON object nor a JWT,
+    JSON that is not an object, and an object with none of a credential's members. A credential
+    that is damaged (truncated, duplicate members, a JWT that does not decode) stays in the batch
+    and fails verification: a defect is never set aside as "not a credential".
+    """
+    text = raw.lstrip()
+    if not text:
+        return "an empty file"
+    if text[:1] == b"{" or text[:2] == b"ey":  # an object or a JWT, perhaps a damaged one
+        try:
+            document = strict_json.loads(text, max_bytes=MAX_MEMBER_BYTES)
+        except ValueError:
+            return None
+        if isinstance(document, dict) and not any(k in document for k in _CREDENTIAL_KEYS):
+            return "a JSON object with none of a credential's members (type, issuer, credentialSubject, proof)"
+        return None
+    try:
+        value = strict_json.loads(text, max_bytes=MAX_MEMBER_BYTES)
+    except ValueError:
+        return "neither JSON nor a JWT"
+    kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+    return f"JSON {kind}, not a credential object"
 
 
 def _jsonl(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -167,11 +201,12 @@ def read_batch(source: str | Path) -> list[Received]:
         raise MalformedError(f"{source}: no such file or folder")
     items = []
     for name, raw in entries:
-        items.append(Received(name, raw, _parse(raw)))
+        document, enveloped = _parse(raw)
+        items.append(Received(name, raw, document, enveloped=enveloped, not_credential=not_a_credential(raw)))
         if len(items) > MAX_ITEMS:
             raise MalformedError(f"{source} holds more than {MAX_ITEMS} credentials")
     counts = Counter(item.id for item in items)
-    return [Received(i.name, i.raw, i.document, i.id if counts[i.id] == 1 else f"{i.id}@{i.name}") for i in items]
+    return [replace(i, key=i.id if counts[i.id] == 1 else f"{i.id}@{i.name}") for i in items]
 
 
 def input_digest(source: str | Path) -> str:

@@ -20,11 +20,12 @@ import hashlib
 import json
 import math
 import re
+import uuid
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
 from pyld import canon
-from pyld.jsonld import KEYWORD_PATTERN, JsonLdError, JsonLdProcessor, _is_bnode, _is_keyword
+from pyld.jsonld import KEYWORD_PATTERN, JsonLdError, JsonLdProcessor, _is_bnode, _is_keyword, freeze
 
 from .contexts import ContextLoader, default_loader
 from .errors import (
@@ -184,6 +185,45 @@ class _SafeProcessor(JsonLdProcessor):
             _refuse_ignored_redefinition(active_ctx, local_ctx, term)
         return super()._create_term_definition(
             active_ctx, local_ctx, term, defined, options, override_protected, validate_scoped
+        )
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        """pyld's context processing, with a cache hit for the loader's own type-scoped contexts.
+
+        For a non-propagating context pyld first makes a child of the active context (to revert to
+        later) with a fresh ``_uuid``, so the processed result, cached by that ``_uuid``, is never
+        found again. For contexts the loader owns, the child is made once per active context and
+        kept by the loader (frozen, shared between threads); pyld then finds the processed context.
+        A reuse costs one work unit.
+        """
+        loader = options.get("documentLoader")
+        if (
+            not propagate
+            and isinstance(loader, ContextLoader)
+            and "_uuid" in active_ctx
+            and not active_ctx.get("previousContext")
+            and loader.owns(local_ctx)
+            and not any("@propagate" in c for c in (local_ctx if isinstance(local_ctx, list) else [local_ctx]))
+        ):
+            self._budget.spend(1)
+            parent = loader.scoped_parents.get(active_ctx["_uuid"])
+            if parent is None or parent["previousContext"] is not active_ctx:
+                child = self._clone_active_context(active_ctx)
+                child["previousContext"] = active_ctx
+                child["_uuid"] = str(uuid.uuid4())
+                parent = loader.scoped_parents[active_ctx["_uuid"]] = freeze(child)
+            active_ctx = parent
+        return super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
 
     # -- the node map, de-duplicated through a hash index -----------------------------------------

@@ -162,6 +162,10 @@ class ContextLoader:
                 raise ContextError(f"a SHA-256 pin was given for {url}, which is not a known context", url=url)
             self._document(url, digest)
         self._resolved = _LockedCache()
+        # an active context's _uuid -> its child that a non-propagating (type-scoped) context is processed
+        # on: pyld makes a fresh child, with a fresh _uuid, for each one, so its processed-context cache
+        # never hits; one child per parent, kept here, makes it hit (see canonicalize._SafeProcessor)
+        self.scoped_parents = _LockedCache(maxsize=1024)
         # pyld's processed contexts (by their _uuid, which pyld never reuses) -> bpvc.signed_shape's
         # table of their protected terms: most contexts of a verification are the ones of the last
         self.protected_terms = _LockedCache(maxsize=1024)
@@ -183,6 +187,11 @@ class ContextLoader:
             for term in value.values():
                 if isinstance(term, dict) and "@context" in term:
                     self._freeze(term["@context"])
+
+    def owns(self, local_ctx: Any) -> bool:
+        """True when every context object in ``local_ctx`` belongs to a document this loader served."""
+        items = local_ctx if isinstance(local_ctx, list) else [local_ctx]
+        return bool(items) and all(isinstance(c, dict) and id(c) in self._frozen_contexts for c in items)
 
     def _document(self, url: str, pin: str | None = None) -> dict[str, Any]:
         with self._lock:

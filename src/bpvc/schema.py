@@ -3,12 +3,21 @@
 Schemas are looked up by ``$id`` and never fetched. Validators are built once per schema
 (building one costs ~30 ms, using it <1 ms) and check formats for real: ``date``,
 ``date-time`` and ``uri`` are enforced through jsonschema's format checker.
+
+A compiled jsonschema-rs validator of the same schema answers first whether a record is valid
+(a passport in ~0.1 ms instead of ~10 ms); its ``format`` and ``pattern`` keywords are jsonschema's
+own Python checks, so both validators apply the same rules. Only when it finds the record invalid
+does jsonschema list the errors, so every message and JSON path is jsonschema's. A schema
+jsonschema-rs cannot take (or one with keywords whose numeric or regex semantics differ between
+the two: ``multipleOf``, ``patternProperties``) is validated by jsonschema alone.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -16,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from referencing import Registry, Resource
@@ -47,6 +57,30 @@ class SchemaUnusableError(BpvcError):
     title = "Schema cannot be applied"
 
 
+# keywords whose jsonschema-rs semantics are not jsonschema's (float division, Rust regex on names)
+_SLOW_ONLY = ("multipleOf", "patternProperties")
+_FORMATS = Draft202012Validator.FORMAT_CHECKER
+
+
+class _PythonPattern:
+    """``pattern`` for jsonschema-rs with jsonschema's semantics (Python ``re.search``)."""
+
+    def __init__(self, parent_schema: Any, value: Any, schema_path: Any) -> None:
+        self._regex = re.compile(value)
+
+    def validate(self, instance: Any) -> None:
+        if isinstance(instance, str) and not self._regex.search(instance):
+            raise ValueError(f"{instance!r} does not match {self._regex.pattern!r}")
+
+
+def _python_format(name: str) -> Any:
+    return lambda value: _FORMATS.conforms(value, name)
+
+
+def _refuse_fast_retrieval(uri: str) -> Any:
+    raise ValueError(f"{uri} is not held offline (never fetched)")
+
+
 def _refuse_retrieval(uri: str) -> Resource[Any]:
     """The registry's only retriever: a ``$ref`` to a schema bpvc does not hold is never fetched."""
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
@@ -67,6 +101,7 @@ class SchemaEntry:
 _BUNDLED: dict[str, SchemaEntry] | None = None
 # Validators for bundled schemas are shared by every registry (they never change).
 _SHARED_VALIDATORS: dict[str, Draft202012Validator] = {}
+_SHARED_FAST: dict[str, Any] = {}
 _SHARED_LOCK = threading.Lock()
 
 
@@ -98,6 +133,7 @@ class SchemaRegistry:
                 raise MalformedError(f"schema file for {url} is not a JSON object")
             self._entries[url] = SchemaEntry(url, raw, doc)
         self._validators: dict[str, Draft202012Validator] = {}
+        self._fast: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._shared = {k for k, v in self._entries.items() if _bundled().get(k) is v}
         # $refs resolve among the schemas held here and nowhere else (jsonschema would otherwise urlopen them)
@@ -143,11 +179,54 @@ class SchemaRegistry:
             cache[schema_id] = built
         return built
 
+    def fast_validator(self, schema_id: str) -> Any:
+        """The compiled jsonschema-rs validator of a schema, or None when jsonschema alone must validate it.
+
+        Call :meth:`validator` first: it refuses the schemas that cannot be applied at all.
+        """
+        cache, lock = (_SHARED_FAST, _SHARED_LOCK) if schema_id in self._shared else (self._fast, self._lock)
+        with lock:
+            if schema_id in cache:
+                return cache[schema_id]
+        document = self.get(schema_id).document
+        text = json.dumps(document)
+        built: Any = None
+        if not any(f'"{keyword}"' in text for keyword in _SLOW_ONLY):
+            try:
+                registry = jsonschema_rs.Registry(
+                    [(url, entry.document) for url, entry in self._entries.items()], retriever=_refuse_fast_retrieval
+                )
+                built = jsonschema_rs.validator_for(
+                    document,
+                    validate_formats=True,
+                    formats={name: _python_format(name) for name in _FORMATS.checkers},
+                    keywords={"pattern": _PythonPattern},
+                    registry=registry,
+                    retriever=_refuse_fast_retrieval,
+                )
+            except Exception:  # noqa: BLE001 - any schema jsonschema-rs cannot take goes to jsonschema alone
+                built = None
+        with lock:
+            cache[schema_id] = built
+        return built
+
+    def _fast_says_valid(self, instance: Any, schema_id: str) -> bool:
+        fast = self.fast_validator(schema_id)
+        if fast is None:
+            return False
+        try:
+            return bool(fast.is_valid(instance))
+        except Exception:  # noqa: BLE001 - e.g. a string jsonschema-rs cannot encode: jsonschema decides
+            return False
+
     def errors(self, instance: Any, schema_id: str, *, prefix: str = "$") -> list[MalformedError]:
         """Every schema violation as a MalformedError naming the JSON path."""
         out = []
         try:
-            found = sorted(self.validator(schema_id).iter_errors(instance), key=lambda e: list(e.absolute_path))
+            slow = self.validator(schema_id)
+            if self._fast_says_valid(instance, schema_id):
+                return []
+            found = sorted(slow.iter_errors(instance), key=lambda e: list(e.absolute_path))
         except Unresolvable as unresolvable:
             ref = getattr(unresolvable, "ref", "?")
             raise SchemaUnusableError(

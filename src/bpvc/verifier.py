@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import dates, jose, model, related_resources, strict_json
-from .canonicalize import DEFAULT_MAX_WORK, canonicalize
+from .canonicalize import DEFAULT_MAX_WORK, canonicalize, dataset_of
 from .contexts import ContextLoader
 from .data_integrity import ProofOutcome, check_proof_shapes, proofs_of, verify_proofs
 from .did import Resolver
@@ -248,7 +248,8 @@ class Verifier:
         one = _one_check
         checks = [_guarded("structure", lambda: self._credential_structure(document), one)]
         memo: dict[tuple[str, str], Any] = {}
-        checks.append(_guarded("contexts", lambda: self._contexts(document, memo), one))
+        jose_secured = secured_by is not None
+        checks.append(_guarded("contexts", lambda: self._contexts(document, memo, canonical=not jose_secured), one))
         outcomes: list[ProofOutcome] | None
         if secured_by is not None:
             outcomes = [secured_by]
@@ -374,10 +375,18 @@ class Verifier:
     def _structure(self, problems: list[BpvcError]) -> Check:
         return _failed("structure", problems) if problems else Check("structure", Outcome.PASSED)
 
-    def _contexts(self, document: dict[str, Any], memo: dict[tuple[str, str], Any]) -> Check:
+    def _contexts(self, document: dict[str, Any], memo: dict[tuple[str, str], Any], *, canonical: bool = True) -> Check:
+        """Safe-mode JSON-LD, the work budget and the signed shape of the document and its proofs.
+
+        ``canonical`` also computes the canonical N-Quads (kept in ``memo`` for the Data Integrity proofs);
+        a JOSE-secured document signs its bytes, not N-Quads, so it is only expanded to RDF.
+        """
         unsecured = {k: v for k, v in document.items() if k != "proof" and k not in _JWT_CLAIMS}
         try:
-            canonicalize(unsecured, loader=self._loader, memo=memo, max_work=self._max_work)
+            if canonical:
+                canonicalize(unsecured, loader=self._loader, memo=memo, max_work=self._max_work)
+            else:
+                dataset_of(unsecured, loader=self._loader, memo=memo)
             check_proof_shapes(document, loader=self._loader, memo=memo)
         except (ContextError, ProcessingError) as err:
             return _failed("contexts", [err], Outcome.INDETERMINATE)
@@ -714,7 +723,8 @@ class Verifier:
         one = _one_check
         checks = [_guarded("structure", lambda: self._structure(model.check_presentation(document)), one)]
         memo: dict[tuple[str, str], Any] = {}
-        checks.append(_guarded("contexts", lambda: self._contexts(document, memo), one))
+        jose_secured = secured_by is not None
+        checks.append(_guarded("contexts", lambda: self._contexts(document, memo, canonical=not jose_secured), one))
         holder = jose.holder_of(document)
         outcomes: list[ProofOutcome] | None
         if secured_by is not None:

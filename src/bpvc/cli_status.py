@@ -239,12 +239,26 @@ def find(as_json: bool, as_csv: bool, registry: str, **filters: Any) -> None:
     help="Milliseconds verifiers may cache a list.",
 )
 @click.option("--now", type=INSTANT, help="Publication time (default: now).")
+@click.option(
+    "--if-changed",
+    is_flag=True,
+    help="Write only the lists whose bits changed, or whose published copy is missing or in the last tenth "
+    "of its validity (for cron: run it as often as a revocation must show).",
+)
 def publish_cmd(
-    registry: str | None, key_path: str, out_dir: str, valid_for: int, ttl: int, now: datetime | None
+    registry: str | None,
+    key_path: str,
+    out_dir: str,
+    valid_for: int,
+    ttl: int,
+    now: datetime | None,
+    if_changed: bool,
 ) -> None:
     """Write each status list as a signed BitstringStatusListCredential at the path of its URL.
 
-    Exit 1 when the registry holds no list of this issuer (nothing was written).
+    Published lists expire (--valid-for, default one day); when they lapse every credential on them
+    becomes undecided, so republish well before: see --if-changed. Exit 1 when the registry holds no
+    list of this issuer (nothing was written).
     """
     signer = _load_signer(key_path, None)
     moment = now or dates.now_instant()
@@ -253,6 +267,7 @@ def publish_cmd(
         if not any(lst.issuer == signer.controller for lst in reg.lists()):
             _fail(f"nothing to publish: {location} holds no status list issued by {signer.controller}")
         folder = prepare_folder(out_dir, f"the status lists to {out_dir}")
+        kept: list[Path] = []
         try:
             written = publish(
                 reg,
@@ -262,8 +277,12 @@ def publish_cmd(
                 now=moment,
                 validity=timedelta(seconds=valid_for),
                 ttl_ms=ttl,
+                if_changed=if_changed,
+                skipped=kept,
             )
         except OSError as err:
             setup_fail(f"cannot write the status lists under {out_dir}: {os_reason(err)}")
     for path in written:
         click.echo(str(path))
+    for path in kept:
+        click.echo(f"{path} (unchanged, still valid)", err=True)

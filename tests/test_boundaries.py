@@ -125,3 +125,36 @@ def test_json_errors_are_value_errors_with_one_line():
     with pytest.raises(BpvcError):
         jose.decode("eyJhIjogfQ.eyJhIjogfQ.c2ln")
     assert json.loads("1") == 1
+
+
+class _FailingConnection:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def execute(self, *args, **kwargs):
+        raise self.error
+
+    def close(self) -> None:
+        pass
+
+
+def _driver_errors():
+    import sqlite3
+
+    found = [sqlite3.OperationalError("disk I/O error"), sqlite3.DatabaseError("file is not a database")]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - the test extra installs it
+        return found
+    return [*found, psycopg.OperationalError("server closed the connection unexpectedly")]
+
+
+@pytest.mark.parametrize("error", _driver_errors(), ids=lambda e: f"{type(e).__module__}.{type(e).__name__}")
+def test_database_driver_errors_become_bpvc_errors(tmp_path, error):
+    from bpvc.status.registry import Registry, RegistryUnavailableError
+
+    registry = Registry(str(tmp_path / "registry.sqlite"), create=True)
+    registry._db._conn = _FailingConnection(error)
+    with pytest.raises(RegistryUnavailableError) as caught:
+        registry.lists()
+    assert "\n" not in caught.value.detail

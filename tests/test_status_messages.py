@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import subprocess
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from status_helpers import issuer
 
 from bpvc import dates, errors
@@ -234,3 +237,31 @@ def test_the_multi_bit_entry_survives_signing_unchanged(signer):
     key, _ = signer
     credential = _credential(key, _entry(5))
     assert json.loads(json.dumps(credential["credentialStatus"]))["statusMessage"] == MESSAGES
+
+
+JS_BITS = ROOT / "interop" / "js" / "bits.mjs"
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (JS_BITS.parent / "node_modules" / "@digitalbazaar" / "bitstring").exists(),
+    reason="Node or @digitalbazaar/bitstring is missing (run: bash interop/js/setup.sh)",
+)
+@pytest.mark.parametrize("size", [2, 3, 8])
+def test_multi_bit_values_read_the_same_with_digital_bazaars_bitstring(size):
+    """Our entry i at bits i*size.. (MSB first) is what @digitalbazaar/bitstring's bits say; size 3 straddles bytes."""
+    bits = Bitstring(entries=131072, status_size=size)
+    top = (1 << size) - 1
+    written = {0: top, 1: 1, 2: top - 1, 5: 2 % (top + 1), 7: 3 % (top + 1), 94567: top, 131071: 1}
+    for index, value in written.items():
+        bits.set(index, value)
+    indexes = [*written, 3, 131070]
+    run = subprocess.run(
+        ["node", str(JS_BITS), "--size", str(size), bits.encode(), *map(str, indexes)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    read = json.loads(run.stdout)
+    assert read["length"] == 131072 * size
+    assert {int(i): v for i, v in read["values"].items()} == {i: written.get(i, 0) for i in indexes}

@@ -5,20 +5,26 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import sqlite3
 import subprocess
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import ROOT
-from status_helpers import issuer
+from status_helpers import BASE, backends, fresh_location, issuer
 
 from bpvc import dates, errors
+from bpvc.cli import main
 from bpvc.issuer import issue_credential
 from bpvc.result import Outcome
-from bpvc.status.bitstring import Bitstring
+from bpvc.status.bitstring import Bitstring, decode
 from bpvc.status.checker import StatusChecker
+from bpvc.status.messages import StatusScheme
+from bpvc.status.publish import publish
+from bpvc.status.registry import Registry, RegistryError
 from bpvc.verifier import Verifier
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -239,6 +245,10 @@ def test_the_multi_bit_entry_survives_signing_unchanged(signer):
     assert json.loads(json.dumps(credential["credentialStatus"]))["statusMessage"] == MESSAGES
 
 
+def cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
 JS_BITS = ROOT / "interop" / "js" / "bits.mjs"
 
 
@@ -265,3 +275,231 @@ def test_multi_bit_values_read_the_same_with_digital_bazaars_bitstring(size):
     read = json.loads(run.stdout)
     assert read["length"] == 131072 * size
     assert {int(i): v for i, v in read["values"].items()} == {i: written.get(i, 0) for i in indexes}
+
+
+# -- issuing: the registry's message purpose, publishing, and the command line ----------------------
+
+SCHEME = StatusScheme.from_json(2, list(reversed(MESSAGES)), (REFERENCE,))  # any order in the file
+
+
+@pytest.fixture(params=backends())
+def location(request, tmp_path):
+    return fresh_location(request.param, tmp_path)
+
+
+def _issue_with_message(reg, key, scheme=SCHEME, purposes=("revocation", "message")):
+    document = {
+        "@context": [V2],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": ["VerifiableCredential"],
+        "issuer": key.controller,
+        "validFrom": "2026-11-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:battery-4711"},
+    }
+    return reg.issue(
+        document,
+        purposes=list(purposes),
+        status_base=BASE,
+        sign=lambda d: issue_credential(d, key, created=CREATED),
+        scheme=scheme,
+    )
+
+
+def _published(reg, key, tmp_path):
+    out = tmp_path / f"pub-{uuid.uuid4().hex[:6]}"
+    publish(reg, lambda d: issue_credential(d, key, created=NOW), out, issuer=key.controller, now=NOW)
+    return {lst.url: str(out / "lists" / lst.id) for lst in reg.lists()}
+
+
+def test_a_message_entry_is_issued_set_published_and_read(location, tmp_path, signer):
+    key, doc = signer
+    with Registry(location, create=True) as reg:
+        vc = _issue_with_message(reg, key)
+        revocation, message = vc["credentialStatus"]
+        assert "statusSize" not in revocation
+        assert message["statusSize"] == 2 and message["statusMessage"] == MESSAGES
+        assert message["statusReference"] == REFERENCE
+        index = int(message["statusListIndex"])
+
+        def status_detail():
+            result = Verifier(did_documents={doc["id"]: doc}, status_lists=_published(reg, key, tmp_path)).verify(
+                vc, now=NOW
+            )
+            assert result.verified, result.to_dict()
+            return result.check("status").detail
+
+        assert f"message {index}: in service [0x0]" in status_detail()
+        assert reg.set_value(vc["id"], "0x2", reason="second life", actor="ops").endswith("now 0x2 (repurposed)")
+        assert f"message {index}: repurposed [0x2] (statusReference {REFERENCE})" in status_detail()
+        assert reg.set_value(vc["id"], "recycled").endswith("now 0x3 (recycled)")  # by its message
+        assert reg.set_value(vc["id"], "3").endswith("was already 0x3 (recycled)")
+        assert f"message {index}: recycled [0x3]" in status_detail()
+        for bad in ("0x4", "-1", "scrapped"):
+            with pytest.raises(RegistryError):
+                reg.set_value(vc["id"], bad)
+        assert [(h["action"], h["reason"]) for h in reg.history(vc["id"])] == [
+            ("set 0x2", "second life"),
+            ("set 0x3", None),
+        ]
+        states = {s["purpose"]: s["state"] for s in reg.show(vc["id"])["status"]}
+        assert states == {"message": "0x3 (recycled)", "revocation": "not revoked"}
+        reg.set_status(vc["id"], "revoke")  # the message entry does not stand in for revocation
+        result = Verifier(did_documents={doc["id"]: doc}, status_lists=_published(reg, key, tmp_path)).verify(
+            vc, now=NOW
+        )
+        assert [p.type for p in result.check("status").problems] == [errors.CREDENTIAL_REVOKED]
+        assert reg.check_consistency() == []
+
+
+def test_the_published_multi_bit_list_holds_the_value_at_index_times_size(location, tmp_path, signer):
+    key, _ = signer
+    with Registry(location, create=True) as reg:
+        vc = _issue_with_message(reg, key, purposes=("message",))
+        reg.set_value(vc["id"], "0x1")
+        [info] = reg.lists()
+        document = json.loads(open(_published(reg, key, tmp_path)[info.url]).read())
+    bits = decode(document["credentialSubject"]["encodedList"], status_size=2)
+    index = int(vc["credentialStatus"]["statusListIndex"])
+    assert document["credentialSubject"]["statusPurpose"] == "message"
+    assert bits.entries == 131072 and bits.get(index) == 1
+    raw = decode(document["credentialSubject"]["encodedList"], status_size=1)  # the same bits one at a time
+    assert (raw.get(2 * index), raw.get(2 * index + 1)) == (0, 1)
+    assert sum(bits.get(i) for i in range(bits.entries)) == 1
+
+
+def test_each_scheme_has_its_own_lists(location, signer):
+    key, _ = signer
+    other = StatusScheme.from_json(1, [{"status": "0x0", "message": "ok"}, {"status": "0x1", "message": "recall"}])
+    with Registry(location, create=True) as reg:
+        a = _issue_with_message(reg, key, purposes=("message",))
+        b = _issue_with_message(reg, key, purposes=("message",))
+        c = _issue_with_message(reg, key, scheme=other, purposes=("message",))
+        urls = [vc["credentialStatus"]["statusListCredential"] for vc in (a, b, c)]
+        assert urls[0] == urls[1] != urls[2]
+        assert "statusReference" not in c["credentialStatus"] and c["credentialStatus"]["statusSize"] == 1
+
+
+def test_message_needs_a_scheme_and_a_scheme_needs_message(location, signer):
+    key, _ = signer
+    with Registry(location, create=True) as reg:
+        with pytest.raises(RegistryError, match="needs a status size"):
+            _issue_with_message(reg, key, scheme=None, purposes=("message",))
+        with pytest.raises(RegistryError, match="go with the message purpose"):
+            _issue_with_message(reg, key, purposes=("revocation",))
+        vc = _issue_with_message(reg, key, scheme=None, purposes=("revocation",))
+        with pytest.raises(RegistryError, match="no message entry"):
+            reg.set_value(vc["id"], "0x1")
+        with pytest.raises(LookupError):
+            reg.set_value("urn:uuid:unknown", "0x1")
+        assert reg.lists()[0].purpose == "revocation"
+
+
+@pytest.mark.parametrize(
+    ("size", "messages", "match"),
+    [
+        (2, MESSAGES[:3], "exactly 4"),
+        (2, [*MESSAGES[:3], {"status": "0x1", "message": "again"}], "repeated"),
+        (1, MESSAGES[:2] + [], None),
+        (1, [{"status": "0x0", "message": "a"}, {"status": "0x2", "message": "b"}], "too wide"),
+        (2, [*MESSAGES[:3], {"status": "3", "message": "x"}], "hexadecimal"),
+        (2, [*MESSAGES[:3], {"status": "0x3", "message": ""}], "non-empty"),
+        (9, [], "statusSize must be 1 to 8"),
+        (2, {"0x0": "a"}, "JSON list"),
+    ],
+)
+def test_a_scheme_is_checked_as_the_checker_would(size, messages, match):
+    if match is None:
+        assert StatusScheme.from_json(size, messages).status_message() == MESSAGES[:2]
+        return
+    with pytest.raises(errors.MalformedError, match=match):
+        StatusScheme.from_json(size, messages)
+
+
+def test_a_version_2_registry_is_migrated_to_version_3(location, signer):
+    key, _ = signer
+    with Registry(location, create=True) as reg:
+        old = _issue_with_message(reg, key, scheme=None, purposes=("revocation",))
+    _sql(location, "ALTER TABLE status_lists DROP COLUMN status_scheme", "DELETE FROM bpvc_schema WHERE version = 3")
+    with Registry(location) as reg:
+        vc = _issue_with_message(reg, key)
+        assert reg.set_value(vc["id"], "0x1").endswith("now 0x1 (under inspection)")
+        assert reg.set_status(old["id"], "revoke").endswith("now revoked")
+        assert sorted(lst.purpose for lst in reg.lists()) == ["message", "revocation"]
+        assert reg.check_consistency() == []
+
+
+def _sql(location, *statements):
+    if location.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(location, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        return
+    with sqlite3.connect(location) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def test_the_command_line_issues_sets_and_verifies_a_message(tmp_path):
+    keys = tmp_path / "keys"
+    assert cli("keys", "generate", "--controller", "did:web:battery-maker.example", "--out", keys).exit_code == 0
+    messages = tmp_path / "messages.json"
+    messages.write_text(json.dumps(MESSAGES))
+    vc = tmp_path / "vc.json"
+    passport = ROOT / "examples" / "passport-6.1.0.json"
+    common = ["issue", "passport", passport, "--key", keys, "--status-base", BASE, "--created", CREATED]
+    issued = cli(
+        *common,
+        "--status",
+        "revocation,message",
+        "--status-size",
+        "2",
+        "--status-message",
+        messages,
+        "--status-reference",
+        REFERENCE,
+        "-o",
+        vc,
+    )
+    assert issued.exit_code == 0, issued.output
+    credential = json.loads(vc.read_text())
+    entry = next(e for e in credential["credentialStatus"] if e["statusPurpose"] == "message")
+    assert entry["statusMessage"] == MESSAGES and entry["statusReference"] == REFERENCE
+    registry = keys / "registry.sqlite"
+    changed = cli("status", "set", credential["id"], "--value", "0x1", "--registry", registry, "--reason", "check")
+    assert changed.exit_code == 0 and "now 0x1 (under inspection)" in changed.output, changed.output
+    pub = tmp_path / "pub"
+    assert cli("status", "publish", "--key", keys, "--out", pub, "--now", "2026-12-01T00:00:00Z").exit_code == 0
+    lists = []
+    for path in sorted((pub / "lists").iterdir()):
+        lists += ["--status-list", f"{BASE}/{path.name}={path}"]
+    verified = cli("verify", vc, "--did-doc", keys / "did.json", "--now", "2026-12-01T00:00:00Z", "--json", *lists)
+    assert verified.exit_code == 0, verified.output
+    assert f"message {entry['statusListIndex']}: under inspection [0x1]" in verified.output
+    refused = cli("status", "set", credential["id"], "--value", "0x7", "--registry", registry)
+    assert refused.exit_code == 1 and "does not fit in statusSize 2" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--status", "message", "--status-size", "2"], "needs --status-size N and --status-message FILE"),
+        (["--status", "revocation", "--status-size", "2"], "go with --status message"),
+        (["--status", "message", "--status-size", "2", "--status-message", "BAD"], "--status-message"),
+        (["--status", "message", "--status-size", "9", "--status-message", "MSG"], "status-size"),
+    ],
+)
+def test_the_command_line_refuses_an_incomplete_scheme(tmp_path, extra, match):
+    keys = tmp_path / "keys"
+    assert cli("keys", "generate", "--controller", "did:web:battery-maker.example", "--out", keys).exit_code == 0
+    (tmp_path / "bad.json").write_text(json.dumps(MESSAGES[:3]))
+    (tmp_path / "msg.json").write_text(json.dumps(MESSAGES))
+    extra = [
+        str(tmp_path / "bad.json") if a == "BAD" else str(tmp_path / "msg.json") if a == "MSG" else a for a in extra
+    ]
+    out = tmp_path / "vc.json"
+    passport = ROOT / "examples" / "passport-6.1.0.json"
+    result = cli("issue", "passport", passport, "--key", keys, "--status-base", BASE, *extra, "-o", out)
+    assert result.exit_code == 2 and match in result.output, result.output
+    assert not out.exists()

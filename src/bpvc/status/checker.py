@@ -32,6 +32,7 @@ from ..errors import (
 )
 from ..fetch import Fetcher
 from .bitstring import MAX_DECODED_BYTES, MIN_ENTRIES, Bitstring, StatusListLengthError, decode
+from .messages import MAX_STATUS_SIZE  # 256 statusMessage entries: bounds an entry before any list
 
 ENTRY_TYPES = {"BitstringStatusListEntry": False, "StatusList2021Entry": True}  # type -> legacy
 LIST_TYPES = {
@@ -41,7 +42,6 @@ LIST_TYPES = {
 DEFAULT_TTL_SECONDS = 300.0
 _DIGITS = re.compile(r"^(0|[1-9][0-9]*)$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-MAX_STATUS_SIZE = 8  # 256 statusMessage entries; bounds the entry before any list is read
 
 
 @dataclass(frozen=True)

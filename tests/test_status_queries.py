@@ -155,7 +155,8 @@ def test_a_version_1_registry_is_migrated_and_its_passports_can_be_found(tmp_pat
         db.execute("DROP TABLE credential_index")
         db.execute("ALTER TABLE status_events DROP COLUMN reason")
         db.execute("ALTER TABLE status_events DROP COLUMN actor")
-        db.execute("DELETE FROM bpvc_schema WHERE version = 2")
+        db.execute("ALTER TABLE status_lists DROP COLUMN status_scheme")
+        db.execute("DELETE FROM bpvc_schema WHERE version >= 2")
     found = json.loads(run("status", "find", "--registry", registry, "--passport", ident(5), "--json").stdout)
     assert [r["id"] for r in found] == [credential_id]
     assert run("status", "revoke", ident(5), "--registry", registry, "--reason", "test").exit_code == 0

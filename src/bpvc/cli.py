@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 import click
 
-from . import dates, jose, keystore
+from . import dates, jose, keystore, strict_json
 from .cli_io import (
     SetupError,
     default_actor,
@@ -46,6 +46,7 @@ from .keys import DID_DOCUMENT, KEY_TYPES, KeyPair, load_key
 from .policy import Policy, load_policy
 from .presentation import present as make_presentation
 from .result import Outcome, VerificationResult
+from .status.messages import StatusScheme
 from .status.registry import PURPOSES, Registry, RegistryUnavailableError
 from .suites import SUITES
 from .verifier import DEFAULT_CLOCK_SKEW, Verifier
@@ -274,11 +275,25 @@ class StatusRequest:
     registry: str | None
     base: str
     supersede: bool = False
+    scheme: StatusScheme | None = None  # the message purpose's statusSize, messages and references
 
 
 def status_options(f: Any) -> Any:
     """The options that give an issued credential status entries in the issuer registry."""
-    f = click.option("--status", "status_purposes", help="Add status list entries: revocation[,suspension].")(f)
+    f = click.option("--status", "status_purposes", help="Add status list entries: revocation[,suspension][,message].")(
+        f
+    )
+    f = click.option(
+        "--status-size", type=click.IntRange(1, 8), help="With --status message: bits per entry (statusSize)."
+    )(f)
+    f = click.option(
+        "--status-message",
+        "status_message_file",
+        help="With --status message: a JSON list of {status: '0x..', message}, one per value (2^size).",
+    )(f)
+    f = click.option(
+        "--status-reference", multiple=True, help="With --status message: a URL explaining the values (repeatable)."
+    )(f)
     f = click.option(
         "--registry",
         help="Issuer registry: a SQLite file or a postgresql:// URL (default: registry.sqlite beside the key).",
@@ -294,9 +309,13 @@ def status_options(f: Any) -> Any:
         registry: str | None,
         status_base: str | None,
         supersede: bool,
+        status_size: int | None,
+        status_message_file: str | None,
+        status_reference: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
         request = None
+        scheme_given = status_size is not None or status_message_file is not None or status_reference
         if status_purposes:
             if not status_base:
                 raise click.UsageError("--status needs --status-base (where the lists will be published)")
@@ -308,12 +327,35 @@ def status_options(f: Any) -> Any:
                 )
             if not status_base.startswith("https://"):
                 raise click.UsageError(f"--status-base must be an https URL (got {status_base!r})")
-            request = StatusRequest(purposes, registry, status_base, supersede)
-        elif registry or status_base or supersede:
-            raise click.UsageError("--registry, --status-base and --supersede go with --status")
+            scheme = None
+            if "message" in purposes:
+                scheme = _status_scheme(status_size, status_message_file, status_reference)
+            elif scheme_given:
+                raise click.UsageError(
+                    "--status-size, --status-message and --status-reference go with --status message"
+                )
+            request = StatusRequest(purposes, registry, status_base, supersede, scheme)
+        elif registry or status_base or supersede or scheme_given:
+            raise click.UsageError("--registry, --status-base, --supersede and --status-size go with --status")
         return f(*args, status=request, **kwargs)
 
     return functools.update_wrapper(wrapper, f)
+
+
+def _status_scheme(size: int | None, message_file: str | None, references: tuple[str, ...]) -> StatusScheme:
+    """``--status-size``, ``--status-message FILE`` and ``--status-reference`` as one checked scheme."""
+    if size is None or message_file is None:
+        raise click.UsageError("--status message needs --status-size N and --status-message FILE")
+    text = read_text(message_file, "status messages", config=True)
+    try:
+        messages = strict_json.loads(text)
+    except ValueError as err:
+        raise click.UsageError(f"--status-message {message_file}: {strict_json.describe(err)}") from None
+    try:
+        return StatusScheme.from_json(size, messages, references)
+    except BpvcError as err:
+        where = f" at {err.json_path}" if err.json_path else ""
+        raise click.UsageError(f"--status-message {message_file}{where}: {err.detail}") from None
 
 
 def registry_location(registry: str | None, key_path: str | None) -> str:
@@ -420,6 +462,7 @@ def _sign(
             status_base=status.base,
             sign=secure,
             supersede=status.supersede,
+            scheme=status.scheme,
             actor=default_actor(),
             warn=lambda message: click.echo(f"warning: {message}", err=True),
         )

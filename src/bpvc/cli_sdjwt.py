@@ -64,6 +64,7 @@ def sign_sd_jwt(
             status_base=status.base,
             sign=secure,
             supersede=status.supersede,
+            scheme=status.scheme,
             actor=default_actor(),
             warn=lambda message: click.echo(f"warning: {message}", err=True),
         )

@@ -30,7 +30,7 @@ _REGISTRY_HELP = "Issuer registry (it must exist): a SQLite file or a postgresql
 
 @main.group()
 def status() -> None:
-    """Revocation and suspension through Bitstring Status Lists."""
+    """Revocation, suspension and status messages through Bitstring Status Lists."""
 
 
 def _references(references: tuple[str, ...]) -> list[str]:
@@ -68,8 +68,13 @@ def _credential_ids(reg: Registry, ref: str) -> list[str]:
     return ids
 
 
-def _change(action: str, references: tuple[str, ...], registry: str, reason: str | None, actor: str | None) -> None:
-    """Apply ``action`` to every credential the references name; each refusal is named, and exits 1 at the end."""
+def _change(
+    action: str, references: tuple[str, ...], registry: str, reason: str | None, actor: str | None, value: str = ""
+) -> None:
+    """Apply ``action`` to every credential the references name; each refusal is named, and exits 1 at the end.
+
+    ``set`` sets the multi-bit ``message`` entry to ``value``.
+    """
     refs = _references(references)
     who = actor or default_actor()
     refused = changed = 0
@@ -77,7 +82,11 @@ def _change(action: str, references: tuple[str, ...], registry: str, reason: str
         for ref in refs:
             try:
                 for credential_id in _credential_ids(reg, ref):
-                    message = reg.set_status(credential_id, action, reason=reason, actor=who)
+                    message = (
+                        reg.set_value(credential_id, value, reason=reason, actor=who)
+                        if action == "set"
+                        else reg.set_status(credential_id, action, reason=reason, actor=who)
+                    )
                     changed += " is now " in message
                     click.echo(message)
             except RegistryError as err:
@@ -112,6 +121,16 @@ def revoke(references: tuple[str, ...], registry: str, reason: str | None, actor
 @_change_options
 def suspend(references: tuple[str, ...], registry: str, reason: str | None, actor: str | None) -> None:
     _change("suspend", references, registry, reason, actor)
+
+
+@status.command(
+    "set",
+    help="Set the message entry (--status message at issue) to a value: 0x.., or one of its messages." + _REF_HELP,
+)
+@_change_options
+@click.option("--value", required=True, help="The new value: 0x1, 1, or the message text itself.")
+def set_value(references: tuple[str, ...], registry: str, reason: str | None, actor: str | None, value: str) -> None:
+    _change("set", references, registry, reason, actor, value)
 
 
 @status.command("reinstate", help="Lift a suspension. A revoked credential cannot be reinstated." + _REF_HELP)

@@ -537,7 +537,7 @@ class Verifier:
             return _failed("status", definite + undecided)
         if undecided:
             return _failed("status", undecided, Outcome.INDETERMINATE)
-        summary = ", ".join(f"{r.purpose} {r.index}: {r.status}" for r in results)
+        summary = ", ".join(r.summary for r in results)
         return Check("status", Outcome.PASSED, detail=summary)
 
     def _list_problems(self, document: dict[str, Any], now: dates.Instant) -> list[BpvcError]:

@@ -32,6 +32,7 @@ from ..errors import (
 )
 from ..fetch import Fetcher
 from .bitstring import MAX_DECODED_BYTES, MIN_ENTRIES, Bitstring, StatusListLengthError, decode
+from .messages import MAX_STATUS_SIZE  # 256 statusMessage entries: bounds an entry before any list
 
 ENTRY_TYPES = {"BitstringStatusListEntry": False, "StatusList2021Entry": True}  # type -> legacy
 LIST_TYPES = {
@@ -40,6 +41,7 @@ LIST_TYPES = {
 }
 DEFAULT_TTL_SECONDS = 300.0
 _DIGITS = re.compile(r"^(0|[1-9][0-9]*)$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,21 @@ class EntryResult:
     index: int | None
     status: str | None
     error: BpvcError | None = None
+    value: int | None = None  # the entry's raw value, statusSize bits wide
+    message: str | None = None  # the statusMessage for ``value``, when the entry has statusMessage
+    references: tuple[str, ...] = ()  # statusReference: where the issuer explains its status values
+
+    @property
+    def summary(self) -> str:
+        """One line for the status check's detail: purpose, index, status, value, message and references."""
+        text = f"{self.purpose} {self.index}: {self.status}"
+        if self.message is not None and self.message != self.status:
+            text += f" ({self.message})"
+        if self.value is not None and self.message is not None:
+            text += f" [{hex(self.value)}]"
+        if self.references:
+            text += f" (statusReference {' '.join(self.references)})"
+        return text
 
 
 @dataclass(frozen=True)
@@ -142,7 +159,17 @@ class StatusChecker:
                 json_path=f"{path}.statusListIndex",
             )
         value = bits.get(index)
-        return EntryResult(purpose, index, self._meaning(entry, purpose, value, size))
+        messages = self._messages(entry, size, path)
+        # 2^statusSize distinct values, each below 2^statusSize: every value the list can hold has its message
+        message = messages[value] if messages is not None else None
+        return EntryResult(
+            purpose,
+            index,
+            self._meaning(purpose, value, message),
+            value=value,
+            message=message,
+            references=self._references(entry, path),
+        )
 
     def _read_entry(self, entry: dict[str, Any], legacy: bool, path: str) -> tuple[str, int, int, str]:
         purpose = entry.get("statusPurpose")
@@ -166,14 +193,20 @@ class StatusChecker:
                 problem_type=MALFORMED_VALUE_ERROR,
                 json_path=f"{path}.statusSize",
             )
-        if size > 1:
-            messages = entry.get("statusMessage")
-            if not isinstance(messages, list) or len(messages) != 2**size:
-                raise StatusError(
-                    f"statusSize {size} needs exactly {2**size} statusMessage entries",
-                    problem_type=MALFORMED_VALUE_ERROR,
-                    json_path=f"{path}.statusMessage",
-                )
+        if size > MAX_STATUS_SIZE:
+            raise StatusError(
+                f"statusSize {size} is above the {MAX_STATUS_SIZE} bits bpvc reads",
+                problem_type=MALFORMED_VALUE_ERROR,
+                json_path=f"{path}.statusSize",
+            )
+        if size > 1 and "statusMessage" not in entry:
+            raise StatusError(
+                f"statusSize {size} needs statusMessage with exactly {2**size} entries",
+                problem_type=MALFORMED_VALUE_ERROR,
+                json_path=f"{path}.statusMessage",
+            )
+        self._messages(entry, size, path)  # a malformed statusMessage or statusReference is refused before any list
+        self._references(entry, path)
         url = entry.get("statusListCredential")
         if not model.is_url(url):
             raise StatusError(
@@ -184,13 +217,60 @@ class StatusChecker:
         return purpose, int(raw_index), size, str(url)
 
     @staticmethod
-    def _meaning(entry: dict[str, Any], purpose: str, value: int, size: int) -> str:
-        if size > 1:
-            wanted = hex(value)
-            for message in entry.get("statusMessage", []):
-                if isinstance(message, dict) and str(message.get("status", "")).lower() == wanted:
-                    return str(message.get("message", wanted))
-            return wanted
+    def _messages(entry: dict[str, Any], size: int, path: str) -> dict[int, str] | None:
+        """``statusMessage`` as value -> message; exactly 2^statusSize well-formed, distinct items."""
+        if "statusMessage" not in entry:
+            return None
+        raw = entry["statusMessage"]
+        where = f"{path}.statusMessage"
+        if not isinstance(raw, list) or len(raw) != 2**size:
+            raise StatusError(
+                f"statusSize {size} needs exactly {2**size} statusMessage entries, found "
+                f"{len(raw) if isinstance(raw, list) else type(raw).__name__}",
+                problem_type=MALFORMED_VALUE_ERROR,
+                json_path=where,
+            )
+        messages: dict[int, str] = {}
+        for i, item in enumerate(raw):
+            status = item.get("status") if isinstance(item, dict) else None
+            message = item.get("message") if isinstance(item, dict) else None
+            if not isinstance(status, str) or not _HEX.match(status) or not isinstance(message, str):
+                raise StatusError(
+                    'each statusMessage entry needs "status" (a "0x" hexadecimal string) and "message" (a string)',
+                    problem_type=MALFORMED_VALUE_ERROR,
+                    json_path=f"{where}[{i}]",
+                )
+            value = int(status, 16)
+            if value >= 2**size or value in messages:
+                raise StatusError(
+                    f"statusMessage status {status} is {'repeated' if value in messages else 'too wide'} "
+                    f"for statusSize {size}",
+                    problem_type=MALFORMED_VALUE_ERROR,
+                    json_path=f"{where}[{i}].status",
+                )
+            messages[value] = message
+        return messages
+
+    @staticmethod
+    def _references(entry: dict[str, Any], path: str) -> tuple[str, ...]:
+        """``statusReference``: one URL or a list of URLs, carried into the result."""
+        raw = entry.get("statusReference")
+        if raw is None:
+            return ()
+        items = raw if isinstance(raw, list) else [raw]
+        if not items or not all(model.is_url(item) for item in items):
+            raise StatusError(
+                "statusReference must be a URL or a list of URLs",
+                problem_type=MALFORMED_VALUE_ERROR,
+                json_path=f"{path}.statusReference",
+            )
+        return tuple(str(item) for item in items)
+
+    @staticmethod
+    def _meaning(purpose: str, value: int, message: str | None) -> str:
+        """Revocation and suspension keep their meaning at any width: any value but 0 is set (§3.2: valid = 0)."""
+        if purpose == "message":
+            return message if message is not None else hex(value)
         if value == 0:
             return "valid"
         return {"revocation": "revoked", "suspension": "suspended"}.get(purpose, f"{purpose} set")
@@ -323,7 +403,7 @@ def outcome_problems(results: list[EntryResult]) -> tuple[list[BpvcError], list[
         elif r.status == "revoked":
             definite.append(
                 StatusOutcome(
-                    f"the credential is revoked (revocation list index {r.index})",
+                    f"the credential is revoked (revocation list index {r.index}){_told(r)}",
                     problem_type=CREDENTIAL_REVOKED,
                     json_path="$.credentialStatus",
                 )
@@ -331,12 +411,18 @@ def outcome_problems(results: list[EntryResult]) -> tuple[list[BpvcError], list[
         elif r.status == "suspended":
             definite.append(
                 StatusOutcome(
-                    f"the credential is suspended (suspension list index {r.index})",
+                    f"the credential is suspended (suspension list index {r.index}){_told(r)}",
                     problem_type=CREDENTIAL_SUSPENDED,
                     json_path="$.credentialStatus",
                 )
             )
     return definite, undecided
+
+
+def _told(result: EntryResult) -> str:
+    """The issuer's message and references for a set revocation or suspension value, if it gave any."""
+    text = f": {result.message}" if result.message is not None else ""
+    return text + (f" (statusReference {' '.join(result.references)})" if result.references else "")
 
 
 __all__ = ["EntryResult", "StatusChecker", "outcome_problems", "STATUS_RETRIEVAL_ERROR"]

@@ -32,10 +32,11 @@ from urllib.parse import quote
 from .. import dates, model
 from ..errors import BpvcError, MalformedError
 from .bitstring import MIN_ENTRIES, Bitstring
+from .messages import StatusScheme
 
-PURPOSES = ("revocation", "suspension")
+PURPOSES = ("revocation", "suspension", "message")  # message: multi-bit, with a StatusScheme
 ACTIONS = ("revoke", "suspend", "reinstate")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATES = ("active", "suspended", "revoked", "no status")
 
 
@@ -61,15 +62,17 @@ class Entry:
     list_id: str
     list_url: str
     index: int
+    scheme: StatusScheme | None = None
 
-    def credential_status(self) -> dict[str, str]:
-        return {
+    def credential_status(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
             "id": f"{self.list_url}#{self.index}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": self.purpose,
             "statusListIndex": str(self.index),
             "statusListCredential": self.list_url,
         }
+        return entry | (self.scheme.entry_fields() if self.scheme is not None else {})
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ _TABLES_V2 = [
     "ALTER TABLE status_events ADD COLUMN reason TEXT",
     "ALTER TABLE status_events ADD COLUMN actor TEXT",
 ]
+# version 3: multi-bit lists (purpose message) keep their messages and references; one list per scheme
+_TABLES_V3 = ["ALTER TABLE status_lists ADD COLUMN status_scheme TEXT"]
 # the one difference between the two dialects: an auto-numbered key
 _SERIAL = {
     "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -330,6 +335,10 @@ class Registry:
                     self._db.execute(statement)
                 self._backfill_index()
                 self._db.execute("INSERT INTO bpvc_schema (version) VALUES (?)", (2,))
+            if version < 3:
+                for statement in _TABLES_V3:
+                    self._db.execute(statement)
+                self._db.execute("INSERT INTO bpvc_schema (version) VALUES (?)", (3,))
 
     def _backfill_index(self) -> None:
         """Version 1 registries knew a passport only by its subject id (``urn:uuid:`` + passport identifier)."""
@@ -356,8 +365,12 @@ class Registry:
         supersede: bool = False,
         actor: str | None = None,
         warn: Callable[[str], None] | None = None,
+        scheme: StatusScheme | None = None,
     ) -> dict[str, Any] | str:
         """Allocate entries, add them as ``credentialStatus``, sign, record; all in one transaction.
+
+        The ``message`` purpose needs ``scheme`` (its statusSize, messages and references); its
+        entries start at value 0x0 and change with :meth:`set_value`.
 
         When the passport identifier already has an active credential, ``warn`` is told; with
         ``supersede`` those credentials are revoked in the same transaction (refused if one
@@ -366,6 +379,12 @@ class Registry:
         unknown = [p for p in purposes if p not in PURPOSES]
         if unknown or not purposes:
             raise RegistryError(f"status purposes must be among {', '.join(PURPOSES)} (got {purposes})")
+        if ("message" in purposes) != (scheme is not None):
+            raise RegistryError(
+                "the message purpose needs a status size and messages"
+                if scheme is None
+                else "a status size and messages go with the message purpose"
+            )
         if not model.is_url(status_base) or not status_base.startswith("https://"):
             raise RegistryError(f"--status-base must be an https URL (got {status_base!r})")
         credential_id = credential.get("id")
@@ -390,7 +409,10 @@ class Registry:
                     f"passport {identifier} already has an active credential ({', '.join(active)}); "
                     "--supersede revokes it when issuing the new one"
                 )
-            entries = [self._allocate(purpose, status_base.rstrip("/"), issuer) for purpose in purposes]
+            entries = [
+                self._allocate(purpose, status_base.rstrip("/"), issuer, scheme if purpose == "message" else None)
+                for purpose in purposes
+            ]
             statuses = [e.credential_status() for e in entries]
             with_status = dict(credential, credentialStatus=statuses[0] if len(statuses) == 1 else statuses)
             signed = sign(with_status)
@@ -433,13 +455,16 @@ class Registry:
         ).fetchall()
         return [str(r[0]) for r in rows]
 
-    def _allocate(self, purpose: str, base: str, issuer: str) -> Entry:
-        """The next position of the open list for (purpose, base, issuer); a new list when it is full."""
+    def _allocate(self, purpose: str, base: str, issuer: str, scheme: StatusScheme | None = None) -> Entry:
+        """The next position of the open list for (purpose, base, issuer, scheme); a new list when it is full."""
+        size = scheme.size if scheme is not None else 1
+        stored = scheme.stored() if scheme is not None else ""
         row = self._db.execute(
             "SELECT id, url, entries, permutation_key, next_counter FROM status_lists "
             "WHERE purpose = ? AND issuer = ? AND url LIKE ? AND next_counter < entries "
+            "AND status_size = ? AND COALESCE(status_scheme, '') = ? "
             "ORDER BY created_at, id LIMIT 1",
-            (purpose, issuer, base + "/%"),
+            (purpose, issuer, base + "/%", size, stored),
         ).fetchone()
         if row is None:
             count = self._db.execute("SELECT COUNT(*) FROM status_lists").fetchone()[0]
@@ -447,14 +472,14 @@ class Registry:
             url = f"{base}/{list_id}"
             key = secrets.token_hex(32)
             self._db.execute(
-                "INSERT INTO status_lists (id, purpose, url, issuer, entries, permutation_key, next_counter, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-                (list_id, purpose, url, issuer, self.list_size, key, _now()),
+                "INSERT INTO status_lists (id, purpose, url, issuer, entries, status_size, status_scheme, "
+                "permutation_key, next_counter, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                (list_id, purpose, url, issuer, self.list_size, size, stored or None, key, _now()),
             )
             row = (list_id, url, self.list_size, key, 0)
         list_id, url, entries, key, counter = row
         self._db.execute("UPDATE status_lists SET next_counter = next_counter + 1 WHERE id = ?", (list_id,))
-        return Entry(purpose, list_id, url, permute(int(counter), int(entries), bytes.fromhex(key)))
+        return Entry(purpose, list_id, url, permute(int(counter), int(entries), bytes.fromhex(key)), scheme)
 
     # -- status changes ---------------------------------------------------------------------------
 
@@ -506,6 +531,38 @@ class Registry:
             (credential_id, purpose, action, at, reason, actor),
         )
         return f"{credential_id} is now {_state(purpose, value)}"
+
+    def set_value(self, credential_id: str, value: str, *, reason: str | None = None, actor: str | None = None) -> str:
+        """Set a credential's ``message`` entry to ``value`` (``0x…``, decimal, or one of its messages)."""
+        with self._lock, self._db.transaction():
+            row = self._db.execute(
+                "SELECT e.status, l.status_size, l.status_scheme FROM status_entries e "
+                "JOIN status_lists l ON l.id = e.list_id WHERE e.credential_id = ? AND e.purpose = 'message'",
+                (credential_id,),
+            ).fetchone()
+            if row is None:
+                if not self._db.execute("SELECT 1 FROM credentials WHERE id = ?", (credential_id,)).fetchone():
+                    raise UnknownCredentialError(f"no credential {credential_id} in the registry")
+                raise RegistryError(f"credential {credential_id} has no message entry, so it has no status value")
+            scheme = StatusScheme.from_stored(int(row[1]), str(row[2]))
+            try:
+                number = scheme.parse_value(value)
+            except BpvcError as err:
+                raise RegistryError(err.detail) from None
+            words = f"{hex(number)} ({scheme.messages[number]})"
+            if int(row[0]) == number:
+                return f"{credential_id} was already {words}"
+            at = _now()
+            self._db.execute(
+                "UPDATE status_entries SET status = ?, updated_at = ? WHERE credential_id = ? AND purpose = 'message'",
+                (number, at, credential_id),
+            )
+            self._db.execute(
+                "INSERT INTO status_events (credential_id, purpose, action, at, reason, actor) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (credential_id, "message", f"set {hex(number)}", at, reason, actor),
+            )
+            return f"{credential_id} is now {words}"
 
     def history(self, credential_id: str) -> list[dict[str, Any]]:
         """Every status change of a credential, oldest first: time, action, purpose, reason, actor."""
@@ -600,7 +657,8 @@ class Registry:
             if row is None:
                 raise UnknownCredentialError(f"no credential {credential_id} in the registry")
             entries = self._db.execute(
-                "SELECT e.purpose, e.list_id, l.url, e.list_index, e.status, e.updated_at FROM status_entries e "
+                "SELECT e.purpose, e.list_id, l.url, e.list_index, e.status, e.updated_at, l.status_size, "
+                "l.status_scheme FROM status_entries e "
                 "JOIN status_lists l ON l.id = e.list_id WHERE e.credential_id = ? ORDER BY e.purpose",
                 (credential_id,),
             ).fetchall()
@@ -609,8 +667,15 @@ class Registry:
             **dict(zip(keys, row, strict=True)),
             "history": self.history(credential_id),
             "status": [
-                {"purpose": p, "list": lid, "list_url": url, "index": idx, "state": _state(p, s), "updated_at": at}
-                for p, lid, url, idx, s, at in entries
+                {
+                    "purpose": p,
+                    "list": lid,
+                    "list_url": url,
+                    "index": idx,
+                    "state": _state(p, s, StatusScheme.from_stored(int(size), scheme) if scheme else None),
+                    "updated_at": at,
+                }
+                for p, lid, url, idx, s, at, size, scheme in entries
             ],
         }
 
@@ -669,7 +734,9 @@ def _identity(credential: dict[str, Any]) -> tuple[str | None, str | None]:
     return (identifier if isinstance(identifier, str) else None), serial
 
 
-def _state(purpose: str, value: int) -> str:
+def _state(purpose: str, value: int, scheme: StatusScheme | None = None) -> str:
+    if scheme is not None:
+        return f"{hex(value)} ({scheme.messages[value]})"
     if purpose == "revocation":
         return "revoked" if value else "not revoked"
     return "suspended" if value else "not suspended"

@@ -1068,6 +1068,26 @@ def openapi_document(version: str) -> dict[str, Any]:
                 },
             }
         },
+        "/passports/{identifier}": {
+            "get": {
+                "summary": "A battery passport by its identifier (with --passports): the signed credential, or the "
+                "public page for browsers, by the Accept header",
+                "parameters": [{"name": "identifier", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "the credential as stored, the compact JWS, or the public HTML page",
+                        "content": {
+                            "application/vc+ld+json": {"schema": {"type": "object"}},
+                            "application/json": {"schema": {"type": "object"}},
+                            JWS_MEDIA_TYPE: {"schema": {"type": "string"}},
+                            "text/html": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "404": problem("no passport with that identifier (an HTML page for browsers)"),
+                    "406": problem("none of the accepted media types is available for this passport"),
+                },
+            }
+        },
         "/health": health,
         "/healthz": health,
         "/openapi.json": {

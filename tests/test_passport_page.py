@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -355,14 +357,25 @@ def test_serve_refuses_a_bad_folder_before_listening(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_serve_with_passports_serves_the_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[Any] = []
+    monkeypatch.setattr("bpvc.cli_serve._run", lambda app, host, port: served.append(app))
+    did_doc = str(ROOT / "keys.example" / "did.json")
+    result = CliRunner().invoke(main, ["serve", "--did-doc", did_doc, "--passports", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"2 passports from {folder}" in result.output
+    client = TestClient(served[0])
+    assert client.get(f"/passports/{JWT_ID}", headers={"Accept": "application/vc+jwt"}).status_code == 200
+    # the served verifier checks with the wall clock; the example passport is valid from 2026-10-28 to 2041
+    html_page = client.get(f"/passports/{DI_ID}", headers={"Accept": BROWSER})
+    assert html_page.status_code == 200 and "Signature" in html_page.text
+
+
 # -- headless Chromium -------------------------------------------------------------------------------
 
 
 def shoot(html_text: str, folder: Path, width: int, height: int) -> Path:
     """Render a page as a browser at ``width`` would, isolated from the network and any profile."""
-    import os
-    import subprocess
-
     html_file, shot = folder / f"page-{width}.html", folder / f"shot-{width}.png"
     html_file.write_text(html_text, encoding="utf-8")
     command = [

@@ -19,7 +19,9 @@ import uvicorn
 
 from .cli import CONTEXT, _contexts, _did_documents, _files, _load_signer, build_verifier, main, policy_from
 from .cli_io import setup_fail
+from .errors import BpvcError
 from .fetch import Fetcher
+from .passport_page import load_passports
 from .server import DEFAULT_MAX_BODY_BYTES, ServerConfig, create_app
 from .status.checker import StatusChecker
 from .status.registry import Registry
@@ -108,6 +110,12 @@ def _logging_config() -> dict[str, Any]:
     help="Resolve did:web and fetch status lists over https (public addresses only, bounded, cached).",
 )
 @click.option(
+    "--passports",
+    type=click.Path(file_okay=False),
+    help="A folder of signed passport credentials (*.json, *.jwt): serves GET /passports/{identifier} "
+    "(the credential, or the public page for browsers).",
+)
+@click.option(
     "--max-body",
     type=click.IntRange(1, 64 << 20),
     default=DEFAULT_MAX_BODY_BYTES,
@@ -128,6 +136,7 @@ def serve(
     status_lists: tuple[Any, ...],
     allow_network: bool,
     max_body: int,
+    passports: str | None,
 ) -> None:
     """Serve the W3C VC API: verify credentials and presentations; issue with --issuer-key."""
     if registry and (not issuer_key or not status_base):
@@ -165,8 +174,17 @@ def serve(
         fetcher=fetcher,
         status_checker=checker,
     )
+    try:
+        held = load_passports(passports) if passports else None
+    except BpvcError as err:
+        setup_fail(f"--passports: {err.detail}")
     config = ServerConfig(
-        verifier=verifier, issuer=signer, token=token if signer else None, status=status, max_body_bytes=max_body
+        verifier=verifier,
+        issuer=signer,
+        token=token if signer else None,
+        status=status,
+        max_body_bytes=max_body,
+        passports=held,
     )
     if not _is_loopback(host):
         click.echo(
@@ -178,6 +196,7 @@ def serve(
         "verify"
         + (f", issue as {signer.verification_method}" if signer else "")
         + (f", status lists from {registry}" if registry else "")
+        + (f", {len({p.file for p in held.values()})} passports from {passports}" if held is not None else "")
     )
     click.echo(f"bpvc serve: {enabled} on http://{host}:{port}", err=True)
     _run(create_app(config), host, port)

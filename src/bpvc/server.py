@@ -15,6 +15,10 @@ Status codes (the W3C HTTP test suites expect 200/201 on success and 400 or 422 
 * ``200`` status updated; ``404`` unknown credential; ``422`` the registry refused the change
   (for example reinstating a revoked credential); ``503`` the registry itself cannot be used
   (its database failed), for issuing with status too.
+* ``GET /passports/{identifier}`` (with ``passports``): the signed passport credential by content
+  negotiation (``application/vc+ld+json`` or JSON as stored, ``application/vc+jwt`` when stored as one,
+  ``406`` otherwise) or, for ``text/html``, the public passport page (:mod:`bpvc.passport_page`);
+  ``404`` for an unknown identifier (a small HTML page for browsers).
 * ``404`` for issue and status when the server is not configured for them: the endpoints do not
   exist in that deployment (a disabled feature is not a server error, so not 501).
 * ``413`` body over ``max_body_bytes`` (by Content-Length, or counted while reading, so a large
@@ -40,7 +44,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError
@@ -52,11 +56,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import dates, jose, model, strict_json
+from . import dates, jose, model, passport_page, strict_json
 from .canonicalize import canonicalize
 from .errors import (
     MALFORMED_VALUE_ERROR,
@@ -109,7 +113,8 @@ class ServerConfig:
 
     Issuing needs ``issuer`` and ``token``; status updates need ``status`` and ``token``.
     A signer or registry without a token is refused rather than silently left unreachable.
-    ``clock`` gives the time verification and proofs use (None: the wall clock).
+    ``clock`` gives the time verification and proofs use (None: the wall clock). ``passports`` (from
+    :func:`bpvc.passport_page.load_passports`) enables ``GET /passports/{identifier}``.
     """
 
     verifier: Verifier
@@ -118,6 +123,8 @@ class ServerConfig:
     status: StatusService | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     clock: Callable[[], datetime] | None = None
+    # passport identifier -> signed passport credential, for GET /passports/{identifier}
+    passports: Mapping[str, passport_page.StoredPassport] | None = None
 
     def __post_init__(self) -> None:
         if self.max_body_bytes <= 0:
@@ -413,6 +420,53 @@ def _purposes(value: Any) -> list[str] | None:
     return list(purposes)
 
 
+# What GET /passports/{identifier} can answer with, in order of preference when the client does not mind.
+_PASSPORT_TYPES = ("application/vc+ld+json", "application/ld+json", "application/json", "text/html", JWS_MEDIA_TYPE)
+_PAGE_HEADERS = {
+    "Content-Security-Policy": passport_page.PAGE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _accept_ranges(header: str | None) -> list[tuple[str, float]]:
+    """The media ranges of an Accept header with their weights (RFC 9110 §12.5.1); none means ``*/*``."""
+    if header is None or not header.strip():
+        return [("*/*", 1.0)]
+    ranges = []
+    for item in header.split(",")[:64]:
+        media, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    weight = 0.0
+        if media:
+            ranges.append((media.lower(), weight))
+    return ranges
+
+
+def _negotiate(header: str | None, available: tuple[str, ...]) -> str | None:
+    """The available type the client weighs highest (its most specific matching range gives the weight);
+    on a tie the earlier in ``available``. None when the client accepts none of them."""
+    ranges = _accept_ranges(header)
+    chosen, best = None, 0.0
+    for media in available:
+        major = media.split("/", 1)[0]
+        matches = [
+            (3 if r == media else 2 if r == f"{major}/*" else 1, q)
+            for r, q in ranges
+            if r in (media, f"{major}/*", "*/*")
+        ]
+        weight = max(matches)[1] if matches else 0.0
+        if weight > best:
+            chosen, best = media, weight
+    return chosen
+
+
 class _Service:
     """The request handlers, bound to one configuration."""
 
@@ -634,6 +688,32 @@ class _Service:
             raise _Problem(404, "no such status list")
         return _json_response(found, headers={"Cache-Control": _cache_control(found)})
 
+    # -- passports ---------------------------------------------------------------------------------
+
+    async def passport(self, request: Request) -> Response:
+        identifier = request.path_params["identifier"]
+        stored = (self.config.passports or {}).get(identifier)
+        available = _PASSPORT_TYPES if stored is None or stored.token else _PASSPORT_TYPES[:-1]
+        chosen = _negotiate(request.headers.get("accept"), available)
+        vary = {"Vary": "Accept"}
+        if stored is None:
+            if chosen == "text/html":
+                page = passport_page.not_found_page(identifier)
+                return HTMLResponse(page, 404, headers={**vary, **_PAGE_HEADERS})
+            raise _Problem(404, "no passport with that identifier is held here", headers=vary)
+        if chosen is None:
+            offered = ", ".join(available)
+            raise _Problem(406, f"this passport is available as {offered}", headers=vary)
+        headers = {**vary, "Cache-Control": "no-cache"}
+        if chosen == JWS_MEDIA_TYPE:
+            assert stored.token is not None
+            return Response(stored.token, media_type=JWS_MEDIA_TYPE, headers=headers)
+        if chosen != "text/html":
+            return Response(stored.json_body(), media_type=chosen, headers=headers)
+        result = await run_in_threadpool(self.config.verifier.verify, stored.credential, now=self._now())
+        page = passport_page.render_page(stored, result)
+        return HTMLResponse(page, headers={**headers, **_PAGE_HEADERS})
+
     # -- service -----------------------------------------------------------------------------------
 
     async def health(self, request: Request) -> Response:
@@ -722,6 +802,7 @@ def create_app(config: ServerConfig) -> Starlette:
         Route("/credentials/issue", service.issue, methods=["POST"]),
         Route("/credentials/status", service.update_status, methods=["POST"]),
         Route("/status-lists/{list_id}", service.status_list, methods=["GET"]),
+        Route("/passports/{identifier}", service.passport, methods=["GET"]),
         Route("/health", service.health, methods=["GET"]),
         Route("/healthz", service.health, methods=["GET"]),
         Route("/openapi.json", service.openapi, methods=["GET"]),
@@ -984,6 +1065,26 @@ def openapi_document(version: str) -> dict[str, Any]:
                         "content": {"application/json": {"schema": {"type": "object"}}},
                     },
                     "404": problem("no such status list"),
+                },
+            }
+        },
+        "/passports/{identifier}": {
+            "get": {
+                "summary": "A battery passport by its identifier (with --passports): the signed credential, or the "
+                "public page for browsers, by the Accept header",
+                "parameters": [{"name": "identifier", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "the credential as stored, the compact JWS, or the public HTML page",
+                        "content": {
+                            "application/vc+ld+json": {"schema": {"type": "object"}},
+                            "application/json": {"schema": {"type": "object"}},
+                            JWS_MEDIA_TYPE: {"schema": {"type": "string"}},
+                            "text/html": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "404": problem("no passport with that identifier (an HTML page for browsers)"),
+                    "406": problem("none of the accepted media types is available for this passport"),
                 },
             }
         },

@@ -409,9 +409,9 @@ def chromium() -> str:
     return path
 
 
-def screenshot(page: str, folder: Path) -> Path:
-    """Render ``page`` with headless Chromium, isolated from the network and from any user profile."""
-    html_file, shot = folder / "report.html", folder / "shot.png"
+def screenshot(page: str, folder: Path, width: int = 1280, height: int = 2000) -> Path:
+    """Render ``page`` with headless Chromium at ``width``×``height``, isolated from the network and any profile."""
+    html_file, shot = folder / f"page-{width}x{height}.html", folder / f"shot-{width}x{height}.png"
     html_file.write_text(page, encoding="utf-8")
     command = [
         chromium(),
@@ -428,7 +428,7 @@ def screenshot(page: str, folder: Path) -> Path:
         "--force-device-scale-factor=1",
         f"--user-data-dir={folder / 'profile'}",
         f"--screenshot={shot}",
-        "--window-size=1280,2000",
+        f"--window-size={width},{height}",
         html_file.as_uri(),
     ]
     env = {**os.environ, "HOME": str(folder)}

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-import subprocess
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
-from test_audit_report import chromium, count, greenish, reddish
+from test_audit_report import chromium, count, greenish, reddish, screenshot
 
 from bpvc.cli import main
 from bpvc.issuer import issue_credential, issue_credential_jwt
@@ -374,34 +372,6 @@ def test_serve_with_passports_serves_the_folder(folder: Path, monkeypatch: pytes
 # -- headless Chromium -------------------------------------------------------------------------------
 
 
-def shoot(html_text: str, folder: Path, width: int, height: int) -> Path:
-    """Render a page as a browser at ``width`` would, isolated from the network and any profile."""
-    html_file, shot = folder / f"page-{width}.html", folder / f"shot-{width}.png"
-    html_file.write_text(html_text, encoding="utf-8")
-    command = [
-        chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-        f"--user-data-dir={folder / 'profile'}",
-        f"--screenshot={shot}",
-        f"--window-size={width},{height}",
-        html_file.as_uri(),
-    ]
-    env = {**os.environ, "HOME": str(folder)}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=folder)
-    assert done.returncode == 0 and shot.exists(), f"chromium failed ({done.returncode}): {done.stderr[-2000:]}"
-    return shot
-
-
 @pytest.mark.parametrize("width", [360, 1280])
 @pytest.mark.parametrize("revoked", [False, True], ids=["valid", "revoked"])
 def test_screenshot(tmp_path: Path, key: KeyPair, width: int, revoked: bool) -> None:
@@ -421,7 +391,7 @@ def test_screenshot(tmp_path: Path, key: KeyPair, width: int, revoked: bool) -> 
     text = page(TestClient(create_app(ServerConfig(verifier, passports=held, clock=lambda: NOW))))
     registry.close()
     height = 2400
-    with image_module.open(shoot(text, tmp_path, width, height)) as image:
+    with image_module.open(screenshot(text, tmp_path, width, height)) as image:
         rgb = image.convert("RGB")
         assert rgb.size == (width, height)
         assert count(rgb, lambda pixel: pixel != (255, 255, 255)) > width * height // 20, "the page looks blank"

@@ -9,6 +9,7 @@ loaders that serve different documents for one URL never see each other's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -232,7 +233,7 @@ class ContextLoader:
         entry = self._paths.get(url)
         if entry is None or entry[0] is None or entry[1] in ("pyld", "w3c"):
             return None
-        return entry[0].read_bytes()
+        return _file_bytes(entry[0])
 
     def context_resolver(self, *, charge: Callable[[dict[str, Any]], None] | None = None) -> ContextResolver:
         """A fresh per-operation resolver backed by this loader's processed-context cache.
@@ -249,6 +250,12 @@ class ContextLoader:
             self._document(url)
             out.append(ContextEntry(url, str(path) if path else "(in memory)", self._documents[url][1], source))
         return out
+
+
+@functools.lru_cache(maxsize=64)
+def _file_bytes(path: Path) -> bytes:
+    """A context file's bytes, read once: the files a loader serves do not change under it."""
+    return path.read_bytes()
 
 
 def _parse(raw: bytes, url: str) -> dict[str, Any]:

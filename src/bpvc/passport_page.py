@@ -461,7 +461,7 @@ def _footprints(record: dict[str, Any]) -> tuple[list[_Stage], list[_Stage]]:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         assert isinstance(entry, dict)
-        stage = passport._stage(entry.get("lifecycle"))
+        stage = passport.lifecycle_stage(entry.get("lifecycle"))
         unit = str(entry.get("unit", ""))
         if stage == "total":
             totals.append(_Stage(str(entry.get("type", "Total")), float(value), unit))
@@ -539,7 +539,7 @@ def _shell(title: str, body: str) -> str:
 def render_page(stored: StoredPassport, result: VerificationResult) -> str:
     """The public passport page: verification outcome, the public fields, the carbon footprint chart."""
     document = _document(stored, result)
-    record = passport._record_from_subject(_subject(document))
+    record = passport.record_from_subject(_subject(document))
     public = _public_record(record)
     name = _get(public, "identification", "identification", "type", "nameAtManufacturer")
     category = _get(public, "identification", "category")

@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+from decimal import Decimal
 from typing import Any
 
 MAX_BYTES = 16 * 1024 * 1024  # the default size limit; callers with a tighter bound pass their own
@@ -55,6 +56,11 @@ def _finite(text: str) -> float:
     return value
 
 
+def _finite_decimal(text: str) -> Decimal:
+    _finite(text)  # the same range as in the float reading: a double's
+    return Decimal(text)
+
+
 def _bounded_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_INTEGER_DIGITS:
@@ -89,8 +95,8 @@ def check_value(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
             stack.extend((member, depth + 1) for member in item)
 
 
-def loads(text: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse JSON strictly and within bounds.
+def loads(text: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH, decimals: bool = False) -> Any:
+    """Parse JSON strictly and within bounds; with ``decimals`` fractions are read as exact ``Decimal``.
 
     Raises ``json.JSONDecodeError`` for text that is not JSON and :class:`StrictJsonError` for JSON
     bpvc refuses; both are ``ValueError``.
@@ -103,7 +109,7 @@ def loads(text: str | bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX
             text,
             object_pairs_hook=_no_duplicates,
             parse_constant=_no_constants,
-            parse_float=_finite,
+            parse_float=_finite_decimal if decimals else _finite,
             parse_int=_bounded_int,
         )
     except RecursionError:

@@ -17,7 +17,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +61,7 @@ def digest_sri(raw: bytes) -> str:
 
 
 def _decimal_json(text: str | bytes) -> Any:
-    strict_json.loads(text)  # the refusals (duplicate members, NaN) first
-    return json.loads(text, parse_float=Decimal)
+    return strict_json.loads(text, decimals=True)
 
 
 def _jws_payload(token: str) -> dict[str, Any]:

@@ -26,7 +26,8 @@ STAGES = (
 )
 
 
-def _record_from_subject(subject: dict[str, Any]) -> dict[str, Any]:
+def record_from_subject(subject: dict[str, Any]) -> dict[str, Any]:
+    """The BatteryPass record a credential subject carries (the subject less its id and type)."""
     return {k: v for k, v in subject.items() if k not in ("id", "type")}
 
 
@@ -38,7 +39,7 @@ MODELS = {
         "BatteryPass",
         "https://w3id.org/bpvc/contexts/battery-pass/6.1.0",
         PASSPORT_6_1,
-        _record_from_subject,
+        record_from_subject,
     ),
     "6.0.0": credential.RecordModel(
         "passport",
@@ -47,7 +48,7 @@ MODELS = {
         "BatteryPass",
         "https://w3id.org/bpvc/contexts/battery-pass/6.0.0",
         PASSPORT_6_0,
-        _record_from_subject,
+        record_from_subject,
     ),
 }
 
@@ -142,7 +143,8 @@ def _get(obj: Any, *path: str) -> Any:
     return obj
 
 
-def _stage(lifecycle: Any) -> str | None:
+def lifecycle_stage(lifecycle: Any) -> str | None:
+    """Which of the four declared life-cycle stages a carbonFootprint entry's ``lifecycle`` names."""
     text = re.sub(r"[^a-z ]", " ", str(lifecycle).lower())
     if "raw" in text:
         return STAGES[0]
@@ -195,7 +197,7 @@ def _carbon_footprint(record: dict[str, Any]) -> list[Finding]:
         path = f"$.sustainability.carbonFootprint[{i}]"
         if "unit" in entry:
             findings += _unit_findings(entry["unit"], f"{path}.unit")
-        stage = _stage(entry.get("lifecycle"))
+        stage = lifecycle_stage(entry.get("lifecycle"))
         value = entry.get("value")
         if stage is None or isinstance(value, bool) or not isinstance(value, (int, float)):
             continue

@@ -137,12 +137,12 @@ def pool_map(
 
 
 def startup_seconds(repeat: int = 3) -> float:
-    """Interpreter start + ``import bpvc.cli_audit`` (what every ``bpvc audit`` pays), best of ``repeat``."""
+    """Interpreter start + ``import bpvc.cli.audit`` (what every ``bpvc audit`` pays), best of ``repeat``."""
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-c", "import bpvc.cli, bpvc.cli_audit, bpvc.cli_serve"],
+            [sys.executable, "-c", "import bpvc.cli.main, bpvc.cli.audit, bpvc.cli.serve"],
             check=True,
             stdin=subprocess.DEVNULL,
         )

@@ -39,10 +39,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bpvc import keystore
 from bpvc.did import did_web_document
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair
+from bpvc.issue.credential import issue_credential
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(tempfile.gettempdir()) / "bpvc-audit-scaling"
@@ -111,7 +111,7 @@ def batch_folder(n: int, regenerate: bool, gen_workers: int) -> tuple[Path, bool
     return folder, True
 
 
-VARIANTS = {"as shipped": "from bpvc.cli import main; main()"}
+VARIANTS = {"as shipped": "from bpvc.cli.main import main; main()"}
 
 
 def run_audit(folder: Path, workers: int, out: Path, variant: str = "as shipped") -> dict[str, Any]:

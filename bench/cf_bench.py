@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bpvc import Verifier, issue_credential, keystore
+from bpvc import Verifier, issue_credential
 from bpvc.cf import bundled_profile, compute, inputs, load_inventory
 from bpvc.did import did_web_document
-from bpvc.keys import KeyPair
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 from bpvc.records import footprint
 
 ROOT = Path(__file__).resolve().parent.parent

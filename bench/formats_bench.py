@@ -57,12 +57,12 @@ import httpx  # noqa: E402
 from http_load import HOST, free_port, start_server, wait_ready  # noqa: E402
 from verify_bench import baseline_verify  # noqa: E402
 
-from bpvc import keystore  # noqa: E402
-from bpvc.contexts import ContextLoader  # noqa: E402
-from bpvc.issuer import issue_credential, issue_credential_jwt  # noqa: E402
-from bpvc.keys import KeyPair  # noqa: E402
+from bpvc.issue.credential import issue_credential, issue_credential_jwt  # noqa: E402
+from bpvc.jsonld.contexts import ContextLoader  # noqa: E402
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair  # noqa: E402
 from bpvc.records import passport  # noqa: E402
-from bpvc.verifier import Verifier  # noqa: E402
+from bpvc.verify.verifier import Verifier  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 assert HOST == "127.0.0.1"  # never anything but loopback

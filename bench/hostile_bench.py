@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bpvc import keystore
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import issue_credential
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.verify.verifier import Verifier
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2027, 1, 1, tzinfo=UTC)

@@ -32,9 +32,9 @@ from typing import Any
 
 import httpx
 
-from bpvc import keystore
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # never anything but loopback
@@ -134,7 +134,16 @@ def free_port() -> int:
 
 def start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
     """``bpvc serve`` in a subprocess; access lines (stdout) are dropped, errors (stderr) go to ``log``."""
-    command = [sys.executable, "-c", "from bpvc.cli import main; main()", "serve", "--host", HOST, "--port", str(port)]
+    command = [
+        sys.executable,
+        "-c",
+        "from bpvc.cli.main import main; main()",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
 
 

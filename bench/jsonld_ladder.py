@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bpvc.canonicalize import WorkBudget, canonicalize_dataset, to_dataset
+from bpvc.jsonld.canonicalize import WorkBudget, canonicalize_dataset, to_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (1000, 4000, 8000, 32000)

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from formats_bench import FORMATS, RECORDS, make_cases  # noqa: E402
 
-from bpvc.contexts import ContextLoader  # noqa: E402
-from bpvc.verifier import Verifier  # noqa: E402
+from bpvc.jsonld.contexts import ContextLoader  # noqa: E402
+from bpvc.verify.verifier import Verifier  # noqa: E402
 
 
 def _cpu_per_call(fn: Callable[[], Any], calls: int) -> float:

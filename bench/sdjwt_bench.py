@@ -27,14 +27,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bpvc import keystore
 from bpvc.crossborder import classification
 from bpvc.did import did_web_document
-from bpvc.issuer import issue_credential_jwt
-from bpvc.keys import KeyPair
+from bpvc.issue.credential import issue_credential_jwt
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 from bpvc.records import passport
 from bpvc.sd_jwt.vc import issue_credential_sd_jwt, present_credential
-from bpvc.verifier import Verifier
+from bpvc.verify.verifier import Verifier
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

@@ -21,11 +21,12 @@ from pathlib import Path
 
 from pyld import jsonld
 
-from bpvc import keystore, multibase
-from bpvc.contexts import ContextLoader
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair, PublicKey
-from bpvc.verifier import Verifier
+from bpvc import multibase
+from bpvc.issue.credential import issue_credential
+from bpvc.jsonld.contexts import ContextLoader
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair, PublicKey
+from bpvc.verify.verifier import Verifier
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2027, 1, 1, tzinfo=UTC)

@@ -5,7 +5,7 @@ import sys
 from datetime import UTC, datetime
 
 from bpvc.crossborder import export_log
-from bpvc.keys import KeyPair
+from bpvc.keys.primitives import KeyPair
 
 
 def main(log: str, key_file: str, writer: str, count: int) -> None:

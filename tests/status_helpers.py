@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bpvc import keystore
 from bpvc.did import did_web_document
-from bpvc.keys import KeyPair
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 
 POSTGRES_ENV = "BPVC_TEST_POSTGRES_URL"
 BASE = "https://status.battery-maker.example/lists"

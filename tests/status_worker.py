@@ -11,8 +11,8 @@ import json
 import sys
 import uuid
 
-from bpvc import jose
-from bpvc.keys import KeyPair
+from bpvc.keys.primitives import KeyPair
+from bpvc.securing import jose
 from bpvc.status.registry import Registry
 
 BASE = "https://status.battery-maker.example/lists"

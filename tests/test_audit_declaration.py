@@ -16,8 +16,8 @@ from status_helpers import issuer
 
 from bpvc.cf import bundled_profile, compute, inputs, parse_inventory
 from bpvc.cf import declaration as decl
-from bpvc.cli import main
-from bpvc.issuer import issue_credential
+from bpvc.cli.main import main
+from bpvc.issue.credential import issue_credential
 from bpvc.records import passport
 
 CREATED = datetime(2026, 10, 20, 9, 0, tzinfo=UTC)

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from conftest import ROOT, load
 from status_helpers import issuer
 
-from bpvc import jose
-from bpvc.cli import main
-from bpvc.issuer import issue_credential
+from bpvc.cli.main import main
+from bpvc.issue.credential import issue_credential
 from bpvc.records import footprint
+from bpvc.securing import jose
 from bpvc.status.publish import publish
 from bpvc.status.registry import Registry
 

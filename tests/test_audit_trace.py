@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from conftest import ROOT, load
 from status_helpers import issuer
 
-from bpvc import jose
-from bpvc.cli import main
-from bpvc.issuer import issue_credential
+from bpvc.cli.main import main
+from bpvc.issue.credential import issue_credential
 from bpvc.records import passport
+from bpvc.securing import jose
 
 NOW = "2026-12-01T00:00:00Z"
 

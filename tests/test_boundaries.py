@@ -16,12 +16,14 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from pyld.jsonld import JsonLdError, JsonLdProcessor
 from referencing.exceptions import Unresolvable
 
-from bpvc import canonicalize, fetch, jose, strict_json
+from bpvc import fetch, strict_json
 from bpvc.errors import BpvcError
-from bpvc.keys import KeyPair
+from bpvc.jsonld import canonicalize
+from bpvc.keys.primitives import KeyPair
 from bpvc.schema import FOOTPRINT_8_0, SchemaRegistry
+from bpvc.securing import jose
 from bpvc.status import bitstring
-from bpvc.verifier import Verifier
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 DOCUMENT = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}

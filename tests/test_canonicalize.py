@@ -3,9 +3,9 @@ import copy
 import pytest
 from conftest import load, need_reference
 
-from bpvc.canonicalize import canonicalize
-from bpvc.contexts import ContextLoader
 from bpvc.errors import CanonicalizationLimitError, ContextError, DataLossError
+from bpvc.jsonld.canonicalize import canonicalize
+from bpvc.jsonld.contexts import ContextLoader
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 

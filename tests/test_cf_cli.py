@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 
 EXAMPLE = ROOT / "examples" / "cf"
 INVENTORY = str(EXAMPLE / "inventory.json")

@@ -262,7 +262,7 @@ def test_a_missing_credential_is_named():
 
 
 def test_an_untrusted_issuer_fails_under_a_policy():
-    from bpvc.policy import Policy, TrustedIssuer
+    from bpvc.verify.policy import Policy, TrustedIssuer
 
     raw = supplier_credential()
     inv = parse_inventory(small_inventory(raw))

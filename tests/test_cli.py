@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 
 EXAMPLE = str(ROOT / "examples" / "battery-credential.json")
 KEYS = str(ROOT / "keys.example")

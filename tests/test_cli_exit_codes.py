@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 
 EXAMPLE = ROOT / "examples" / "battery-credential.json"
 PASSPORT = ROOT / "examples" / "passport-6.1.0.json"
@@ -126,7 +126,7 @@ def test_a_bad_configuration_file_is_a_setup_error(tmp_path, signed, bad, option
 )
 @pytest.mark.parametrize("command", ["verify", "audit", "serve"])
 def test_a_bad_policy_is_a_setup_error(tmp_path, signed, monkeypatch, policy, reason, command):
-    monkeypatch.setattr("bpvc.cli_serve._run", lambda *a: pytest.fail("the service started"))
+    monkeypatch.setattr("bpvc.cli.serve._run", lambda *a: pytest.fail("the service started"))
     path = tmp_path / "policy.toml"
     path.write_text(policy)
     args = {

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, need_reference
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 
 PASSPORT = str(ROOT / "examples" / "passport-6.1.0.json")
 FOOTPRINT = str(ROOT / "examples" / "footprint-8.0.0.json")

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 
 PASSPORT = str(ROOT / "examples" / "passport-6.1.0.json")
 BASE = "https://status.battery-maker.example/lists"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 
 EXAMPLE = ROOT / "examples" / "battery-credential.json"
 KEYS = ROOT / "keys.example"

@@ -8,9 +8,9 @@ import pytest
 from pyld import jsonld, resolved_context
 
 from bpvc import strict_json
-from bpvc.canonicalize import WorkBudget, canonicalize, to_dataset
-from bpvc.contexts import ContextLoader
 from bpvc.errors import DataLossError
+from bpvc.jsonld.canonicalize import WorkBudget, canonicalize, to_dataset
+from bpvc.jsonld.contexts import ContextLoader
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "battery-credential.json"

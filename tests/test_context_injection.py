@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from conftest import need_reference
 from pyld import jsonld
 
-from bpvc import keystore
-from bpvc.contexts import CREDENTIALS_V1, CREDENTIALS_V2, DATA_INTEGRITY_V2, ContextLoader
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import issue_credential
+from bpvc.jsonld.contexts import CREDENTIALS_V1, CREDENTIALS_V2, DATA_INTEGRITY_V2, ContextLoader
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ import json
 import pytest
 from pyld import jsonld
 
-from bpvc.contexts import CREDENTIALS_V2, ContextLoader
 from bpvc.errors import ContextError
+from bpvc.jsonld.contexts import CREDENTIALS_V2, ContextLoader
 
 OWN = "https://example.org/ctx/v1"
 
@@ -84,8 +84,8 @@ def test_bad_context_file_is_refused(tmp_path):
 
 def test_shared_resolved_contexts_have_locked_caches(example_credential):
     """pyld mutates a ResolvedContext's LRU on every read; shared ones get a locked cache (threads)."""
-    from bpvc.canonicalize import canonicalize
-    from bpvc.contexts import _LockedCache
+    from bpvc.jsonld.canonicalize import canonicalize
+    from bpvc.jsonld.contexts import _LockedCache
 
     loader = ContextLoader()
     canonicalize(dict(example_credential, issuer="did:example:1"), loader=loader)
@@ -101,10 +101,10 @@ def test_one_verifier_shared_by_many_threads():
 
     from conftest import ROOT
 
-    from bpvc.issuer import issue_credential
-    from bpvc.keys import load_key
+    from bpvc.issue.credential import issue_credential
+    from bpvc.keys.primitives import load_key
     from bpvc.records import passport
-    from bpvc.verifier import Verifier
+    from bpvc.verify.verifier import Verifier
 
     key = load_key(ROOT / "keys.example")
     doc = json.loads((ROOT / "keys.example" / "did.json").read_text())

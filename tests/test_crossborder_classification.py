@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 from bpvc.crossborder import classification as c
 from bpvc.records import footprint, passport
 from bpvc.schema import fields

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 from bpvc.crossborder import classification as c
 from bpvc.crossborder import view_schema, views
 from bpvc.records import MODELS_BY_SCHEMA, footprint, passport

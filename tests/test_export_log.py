@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc import jose
-from bpvc.cli import main
+from bpvc.cli.main import main
 from bpvc.crossborder import export_log
-from bpvc.keys import KeyPair
+from bpvc.keys.primitives import KeyPair
 from bpvc.sd_jwt.issue import sign_jwt
+from bpvc.securing import jose
 
 WORKER = Path(__file__).with_name("export_log_worker.py")
 KEYS = str(ROOT / "keys.example")

@@ -13,18 +13,20 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bpvc import errors, jose, keystore, multibase
-from bpvc.contexts import CREDENTIALS_V2, default_loader
-from bpvc.data_integrity import add_proof
+from bpvc import errors, multibase
 from bpvc.did import did_web_document, did_web_url
 from bpvc.fetch import Fetcher, HttpsTransport
-from bpvc.issuer import InvalidDocumentError, issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
-from bpvc.policy import Policy, TrustedIssuer, parse_policy
-from bpvc.presentation import build, present
-from bpvc.result import Outcome
+from bpvc.issue.credential import InvalidDocumentError, issue_credential, issue_credential_jwt
+from bpvc.issue.present import build, present
+from bpvc.jsonld.contexts import CREDENTIALS_V2, default_loader
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 from bpvc.schema import SchemaRegistry, SchemaUnusableError
-from bpvc.verifier import Verifier
+from bpvc.securing import jose
+from bpvc.securing.data_integrity import add_proof
+from bpvc.verify.policy import Policy, TrustedIssuer, parse_policy
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 CREATED = "2026-11-20T00:00:00Z"

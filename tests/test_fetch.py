@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from bpvc import keystore
 from bpvc.did import Resolver, did_web_document, did_web_url
 from bpvc.errors import FetchError, ResolutionError
 from bpvc.fetch import Fetcher, Response, gunzip_capped, is_public_address
-from bpvc.keys import KeyPair
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 
 
 class FakeTransport:

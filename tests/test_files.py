@@ -51,7 +51,7 @@ _WRITER = textwrap.dedent(
     """
     import sys, time
     import click
-    from bpvc.cli import main
+    from bpvc.cli.main import main
     from bpvc.files import atomic_path
 
     @main.command("slow-write")

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from conftest import ROOT
 
-from bpvc import keystore
-from bpvc.contexts import ContextLoader
 from bpvc.did import did_web_document
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair
-from bpvc.result import Outcome
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import issue_credential
+from bpvc.jsonld.contexts import ContextLoader
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 JS = ROOT / "interop" / "js"
 NOW = datetime(2027, 1, 1, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 from bpvc.status.registry import Registry
 
 PASSPORT = ROOT / "examples" / "passport-6.1.0.json"

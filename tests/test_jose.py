@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 import pytest
 from conftest import EXAMPLES_V2, load, need_reference
 
-from bpvc import errors, jose, keystore
-from bpvc.issuer import issue_credential_jwt
-from bpvc.keys import KeyPair
-from bpvc.result import Outcome
-from bpvc.verifier import Verifier
+from bpvc import errors
+from bpvc.issue.credential import issue_credential_jwt
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.securing import jose
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 ISSUER = "https://example.issuer/vc-jose-cose"
 NOW = datetime(2024, 12, 16, 2, 0, tzinfo=UTC)  # inside presentation-jose-multiple's iat..exp

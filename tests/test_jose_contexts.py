@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bpvc import canonicalize, jose, keystore, strict_json
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
-from bpvc.verifier import Verifier
+from bpvc import strict_json
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.jsonld import canonicalize
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.securing import jose
+from bpvc.verify.verifier import Verifier
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "battery-credential.json"
 NOW = datetime(2027, 1, 1, tzinfo=UTC)

@@ -17,15 +17,16 @@ from conftest import ROOT, load
 from pyld import canon
 from pyld.jsonld import JsonLdProcessor
 
-from bpvc import errors, jose
-from bpvc.canonicalize import DEFAULT_MAX_JSONLD_WORK, WorkBudget, canonicalize, json_size, to_dataset
-from bpvc.contexts import default_loader
-from bpvc.data_integrity import add_proof
-from bpvc.issuer import issue_credential
-from bpvc.keys import load_key
-from bpvc.result import Outcome
+from bpvc import errors
+from bpvc.issue.credential import issue_credential
+from bpvc.jsonld.canonicalize import DEFAULT_MAX_JSONLD_WORK, WorkBudget, canonicalize, json_size, to_dataset
+from bpvc.jsonld.contexts import default_loader
+from bpvc.keys.primitives import load_key
+from bpvc.securing import jose
+from bpvc.securing.data_integrity import add_proof
 from bpvc.status.bitstring import Bitstring
-from bpvc.verifier import Verifier
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 CREATED = "2026-11-20T00:00:00Z"

@@ -4,9 +4,9 @@ import stat
 
 import pytest
 
-from bpvc import keystore
 from bpvc.errors import KeyFileError, SignatureError
-from bpvc.keys import KEY_TYPES, KeyPair, PublicKey, Signer, decrypt_jwk, encrypt_jwk, load_key
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KEY_TYPES, KeyPair, PublicKey, Signer, decrypt_jwk, encrypt_jwk, load_key
 
 
 @pytest.mark.parametrize("key_type", KEY_TYPES)

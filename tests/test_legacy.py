@@ -9,11 +9,11 @@ from conftest import load, need_reference
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from bpvc import errors, multibase
-from bpvc.contexts import CREDENTIALS_V2, ContextLoader
-from bpvc.keys import KeyPair, PublicKey
-from bpvc.result import Outcome
-from bpvc.suites import LEGACY_SUITES
-from bpvc.verifier import Verifier
+from bpvc.jsonld.contexts import CREDENTIALS_V2, ContextLoader
+from bpvc.keys.primitives import KeyPair, PublicKey
+from bpvc.securing.suites import LEGACY_SUITES
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 DID = "did:web:wallet.catena-x.example:BPNL000000000001"

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE, need_reference
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 from bpvc.crossborder import odrl
 from bpvc.crossborder.odrl_rules import RULES_FILE
 

@@ -13,13 +13,13 @@ import pytest
 from conftest import ROOT
 from status_helpers import issuer
 
-from bpvc.issuer import issue_credential
-from bpvc.policy import load_policy
-from bpvc.presentation import present
-from bpvc.server import ServerConfig, create_app
+from bpvc.issue.credential import issue_credential
+from bpvc.issue.present import present
+from bpvc.server.app import ServerConfig, create_app
 from bpvc.status.publish import publish
 from bpvc.status.registry import Registry
-from bpvc.verifier import Verifier
+from bpvc.verify.policy import load_policy
+from bpvc.verify.verifier import Verifier
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -15,17 +15,17 @@ from click.testing import CliRunner
 from conftest import ROOT
 from test_audit_report import chromium, count, greenish, reddish, screenshot
 
-from bpvc.cli import main
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair, load_key
-from bpvc.passport_page import PAGE_CSP, PassportFolderError, load_passports, public_fields
+from bpvc.cli.main import main
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.keys.primitives import KeyPair, load_key
 from bpvc.records import passport
 from bpvc.schema import PASSPORT_6_1, fields
-from bpvc.server import ServerConfig, create_app
+from bpvc.server.app import ServerConfig, create_app
+from bpvc.server.passport_page import PAGE_CSP, PassportFolderError, load_passports, public_fields
 from bpvc.status.checker import StatusChecker
 from bpvc.status.registry import Registry
 from bpvc.status.service import RegistryStatusService
-from bpvc.verifier import Verifier
+from bpvc.verify.verifier import Verifier
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -357,7 +357,7 @@ def test_serve_refuses_a_bad_folder_before_listening(tmp_path: Path) -> None:
 
 def test_serve_with_passports_serves_the_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[Any] = []
-    monkeypatch.setattr("bpvc.cli_serve._run", lambda app, host, port: served.append(app))
+    monkeypatch.setattr("bpvc.cli.serve._run", lambda app, host, port: served.append(app))
     did_doc = str(ROOT / "keys.example" / "did.json")
     result = CliRunner().invoke(main, ["serve", "--did-doc", did_doc, "--passports", str(folder)])
     assert result.exit_code == 0, result.output

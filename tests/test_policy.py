@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 import pytest
 from conftest import ROOT, load
 
-from bpvc import errors, keystore
+from bpvc import errors
 from bpvc.did import did_web_document
 from bpvc.errors import MalformedError
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
-from bpvc.policy import Policy, TrustedIssuer, load_policy, parse_policy
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 from bpvc.records import passport
-from bpvc.result import Outcome
-from bpvc.verifier import Verifier
+from bpvc.verify.policy import Policy, TrustedIssuer, load_policy, parse_policy
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 

@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bpvc import errors, keystore
+from bpvc import errors
 from bpvc.did import did_web_document
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
-from bpvc.presentation import present
-from bpvc.result import Outcome
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.issue.present import present
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 
@@ -77,8 +78,8 @@ def test_presentation_signed_by_someone_else_than_the_holder(world):
     vp = present([vc], holder, challenge="c", domain="d.example", created="2026-12-01T00:00:00Z")
     vp = dict(vp, holder="did:web:impostor.example")
     vp.pop("proof")
-    from bpvc.contexts import default_loader
-    from bpvc.data_integrity import add_proof
+    from bpvc.jsonld.contexts import default_loader
+    from bpvc.securing.data_integrity import add_proof
 
     signed = add_proof(
         vp,

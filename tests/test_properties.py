@@ -15,14 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpvc import keystore, multibase, strict_json
+from bpvc import multibase, strict_json
 from bpvc.did import did_web_document
 from bpvc.errors import BpvcError
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
-from bpvc.result import Outcome
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 from bpvc.status import bitstring
-from bpvc.verifier import Verifier
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -209,7 +210,7 @@ def test_status_list_decoding_raises_only_bpvc_errors(text):
 def http_client():
     import warnings
 
-    from bpvc.server import ServerConfig, create_app
+    from bpvc.server.app import ServerConfig, create_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

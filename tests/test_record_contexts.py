@@ -14,9 +14,9 @@ import pytest
 from conftest import ROOT, load, need_reference
 from jsonschema import Draft202012Validator
 
-from bpvc.canonicalize import canonicalize
-from bpvc.contexts import ContextLoader
 from bpvc.errors import DataLossError
+from bpvc.jsonld.canonicalize import canonicalize
+from bpvc.jsonld.contexts import ContextLoader
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 CREDENTIALS = "https://w3id.org/bpvc/contexts/credentials/v1"

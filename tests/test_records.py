@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 import pytest
 from conftest import load, need_reference
 
-from bpvc import errors, keystore
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
+from bpvc import errors
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
 from bpvc.records import footprint, passport
-from bpvc.result import Outcome
 from bpvc.schema import PASSPORT_6_1, TIERS, default_registry, fields
-from bpvc.verifier import Verifier
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 SAMPLES = {

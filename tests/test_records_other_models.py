@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, load, need_reference
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 from bpvc.errors import MalformedError
 from bpvc.records import component_pcf, consortium, footprint, passport
 

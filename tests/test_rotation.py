@@ -5,11 +5,11 @@ from datetime import UTC
 
 import pytest
 
-from bpvc import keystore
 from bpvc.errors import KeyFileError
-from bpvc.issuer import issue_credential
-from bpvc.keys import load_key
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import issue_credential
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import load_key
+from bpvc.verify.verifier import Verifier
 
 NOW = "2027-01-01T00:00:00Z"
 

@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from bpvc import jose
 from bpvc.errors import BpvcError, ChallengeError, DomainError, RangeValueError
-from bpvc.keys import KeyPair
+from bpvc.keys.primitives import KeyPair
 from bpvc.sd_jwt import Disclosure, DisclosureError, SdJwt, bind, digest, issue, looks_like_sd_jwt, select, unpack
 from bpvc.sd_jwt.disclosures import b64url
 from bpvc.sd_jwt.issue import sign_jwt
 from bpvc.sd_jwt.verify import KeyBindingError, verify_key_binding
+from bpvc.securing import jose
 
 # RFC 9901 "Hashing Disclosures" figures (as listed in the cross-border reference notes)
 VECTORS = [

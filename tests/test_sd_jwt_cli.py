@@ -7,9 +7,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from bpvc import jose, keystore
-from bpvc.cli import main
+from bpvc.cli.main import main
+from bpvc.keys import store as keystore
 from bpvc.sd_jwt import SdJwt
+from bpvc.securing import jose
 
 PASSPORT = str(ROOT / "examples" / "passport-6.1.0.json")
 FOOTPRINT = str(ROOT / "examples" / "footprint-8.0.0.json")
@@ -131,8 +132,8 @@ def test_the_http_service_verifies_sd_jwt_vcs(issued):
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
-    from bpvc.server import ServerConfig, create_app
-    from bpvc.verifier import Verifier
+    from bpvc.server.app import ServerConfig, create_app
+    from bpvc.verify.verifier import Verifier
 
     full, _ = issued
     doc = json.loads(Path(DID_DOC).read_text())

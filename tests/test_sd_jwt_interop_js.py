@@ -13,11 +13,11 @@ from conftest import ROOT
 from status_helpers import issuer
 
 from bpvc.crossborder import classification as c
-from bpvc.keys import KeyPair
+from bpvc.keys.primitives import KeyPair
 from bpvc.records import passport
 from bpvc.sd_jwt import SdJwt
 from bpvc.sd_jwt.vc import RECORD_CLAIM, claims_of, issue_credential_sd_jwt, present_credential
-from bpvc.verifier import Verifier
+from bpvc.verify.verifier import Verifier
 
 JS = ROOT / "interop" / "js"
 PASSPORT = ROOT / "examples" / "passport-6.1.0.json"

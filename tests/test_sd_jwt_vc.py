@@ -7,18 +7,18 @@ import pytest
 from conftest import ROOT
 from status_helpers import issuer
 
-from bpvc import jose
 from bpvc.crossborder import classification as c
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair
-from bpvc.policy import Policy, TrustedIssuer
+from bpvc.issue.credential import issue_credential
+from bpvc.keys.primitives import KeyPair
 from bpvc.records import footprint, passport
 from bpvc.sd_jwt import SdJwt
 from bpvc.sd_jwt.disclosures import Disclosure
 from bpvc.sd_jwt.vc import issue_credential_sd_jwt, present_credential, vct_of
+from bpvc.securing import jose
 from bpvc.status.publish import publish
 from bpvc.status.registry import Registry
-from bpvc.verifier import Verifier
+from bpvc.verify.policy import Policy, TrustedIssuer
+from bpvc.verify.verifier import Verifier
 
 PASSPORT = ROOT / "examples" / "passport-6.1.0.json"
 FOOTPRINT = ROOT / "examples" / "footprint-8.0.0.json"
@@ -219,7 +219,7 @@ def test_footprints_issue_and_verify_too(world):
 
 
 def test_the_policy_decides_the_format_and_whether_key_binding_is_required(world):
-    from bpvc.policy import parse_policy
+    from bpvc.verify.policy import parse_policy
 
     no_sd_jwt = world["v"].replace(policy=Policy(formats=frozenset({"di", "vc+jwt"})))
     result = no_sd_jwt.verify(world["full"], now=NOW)

@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bpvc import errors, keystore
-from bpvc.cli import main
-from bpvc.issuer import issue_credential, issue_credential_jwt
-from bpvc.keys import KeyPair
-from bpvc.presentation import build, present
-from bpvc.server import ServerConfig, create_app
-from bpvc.verifier import Verifier
+from bpvc import errors
+from bpvc.cli.main import main
+from bpvc.issue.credential import issue_credential, issue_credential_jwt
+from bpvc.issue.present import build, present
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.server.app import ServerConfig, create_app
+from bpvc.verify.verifier import Verifier
 
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its test client; httpx still works
     warnings.simplefilter("ignore")
@@ -707,7 +708,7 @@ def test_an_unexpected_error_is_a_bare_500_and_logged(signed: dict[str, Any], ca
     body = _is_problem(response, 500)
     assert "secret" not in response.text and "RuntimeError" not in response.text
     assert body["type"] == "about:blank"
-    errors_logged = [r for r in caplog.records if r.name == "bpvc.server"]
+    errors_logged = [r for r in caplog.records if r.name == "bpvc.server.app"]
     assert errors_logged and errors_logged[0].exc_info is not None
     assert json.loads([r for r in caplog.records if r.name == "bpvc.access"][0].getMessage())["status"] == 500
 
@@ -751,7 +752,7 @@ def test_access_log_has_one_json_line_per_request_and_never_the_token(
 
 
 def test_serve_is_a_bpvc_command() -> None:
-    code = "from bpvc.cli import main; main(['serve', '--help'])"
+    code = "from bpvc.cli.main import main; main(['serve', '--help'])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "--token-env" in done.stdout and "--issuer-key" in done.stdout
@@ -760,7 +761,7 @@ def test_serve_is_a_bpvc_command() -> None:
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, str, int]]:
     calls: list[tuple[Any, str, int]] = []
-    monkeypatch.setattr("bpvc.cli_serve._run", lambda app, host, port: calls.append((app, host, port)))
+    monkeypatch.setattr("bpvc.cli.serve._run", lambda app, host, port: calls.append((app, host, port)))
     return calls
 
 

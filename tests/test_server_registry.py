@@ -6,14 +6,15 @@ import json
 import warnings
 from datetime import UTC, datetime
 
-from bpvc import errors, keystore
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair
-from bpvc.server import ServerConfig, create_app
+from bpvc import errors
+from bpvc.issue.credential import issue_credential
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.server.app import ServerConfig, create_app
 from bpvc.status.checker import StatusChecker
 from bpvc.status.registry import Registry
 from bpvc.status.service import RegistryStatusService
-from bpvc.verifier import Verifier
+from bpvc.verify.verifier import Verifier
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

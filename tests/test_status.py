@@ -17,12 +17,12 @@ from status_helpers import BASE, backends, fresh_location, issuer
 
 from bpvc import errors, multibase
 from bpvc.fetch import Fetcher, Response
-from bpvc.issuer import issue_credential
-from bpvc.result import Outcome
+from bpvc.issue.credential import issue_credential
 from bpvc.status.bitstring import Bitstring, decode
 from bpvc.status.publish import list_credential, publish
 from bpvc.status.registry import Registry, RegistryError, RegistryUnavailableError, permute
-from bpvc.verifier import Verifier
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -420,7 +420,7 @@ def test_statuslist2021_is_read(tmp_path):
             "encodedList": bits.encode(prefix=False),
         },
     }
-    from bpvc.contexts import ContextLoader
+    from bpvc.jsonld.contexts import ContextLoader
 
     loader = ContextLoader(contexts)
     signed_list = issue_credential(status_list, key, loader=loader, created="2026-11-20T00:00:00Z")

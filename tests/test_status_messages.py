@@ -17,15 +17,15 @@ from conftest import ROOT
 from status_helpers import BASE, backends, fresh_location, issuer
 
 from bpvc import dates, errors
-from bpvc.cli import main
-from bpvc.issuer import issue_credential
-from bpvc.result import Outcome
+from bpvc.cli.main import main
+from bpvc.issue.credential import issue_credential
 from bpvc.status.bitstring import Bitstring, decode
 from bpvc.status.checker import StatusChecker
 from bpvc.status.messages import StatusScheme
 from bpvc.status.publish import publish
 from bpvc.status.registry import Registry, RegistryError
-from bpvc.verifier import Verifier
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 CREATED = "2026-11-20T00:00:00Z"

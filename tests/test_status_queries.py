@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from status_helpers import backends, fresh_location
 
-from bpvc.cli import main
+from bpvc.cli.main import main
 from bpvc.status.registry import Registry
 
 PASSPORT = ROOT / "examples" / "passport-6.1.0.json"

@@ -5,15 +5,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bpvc import keystore
-from bpvc.contexts import CREDENTIALS_V2
-from bpvc.data_integrity import add_proof
 from bpvc.errors import DataLossError, MalformedError, ProofError
-from bpvc.issuer import default_loader, issue_credential
-from bpvc.keys import KeyPair
-from bpvc.result import Outcome
-from bpvc.suites import SUITES, suite_for_key
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import default_loader, issue_credential
+from bpvc.jsonld.contexts import CREDENTIALS_V2
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.securing.data_integrity import add_proof
+from bpvc.securing.suites import SUITES, suite_for_key
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 CREATED = "2026-11-20T00:00:00Z"

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 import pytest
 from conftest import EXAMPLES_V2, REFERENCE, load
 
-from bpvc import dates, model
+from bpvc import data_model as model
+from bpvc import dates
 from bpvc.errors import BpvcError
-from bpvc.issuer import issue_credential
-from bpvc.keys import KeyPair
-from bpvc.keystore import verification_method_for
-from bpvc.result import Outcome
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import issue_credential
+from bpvc.keys.primitives import KeyPair
+from bpvc.keys.store import verification_method_for
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 SUITE = REFERENCE / "vectors" / "vc-data-model-2.0-test-suite"
 PLACEHOLDERS = {"PAST DATE": "2020-01-01T00:00:00Z", "FUTURE DATE": "2099-01-01T00:00:00Z"}
@@ -151,7 +152,7 @@ def test_presentation_fixture(path, signer, holder, contexts):
     _skip_if_missing(path)
     doc = _prepare_presentation(load(path), path.stem, signer, holder)
     verifier = Verifier(contexts=contexts, check_status=False)
-    from bpvc.data_integrity import add_proof
+    from bpvc.securing.data_integrity import add_proof
 
     try:
         signed = add_proof(

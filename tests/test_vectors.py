@@ -9,13 +9,13 @@ from click.testing import CliRunner
 from conftest import CITIZENSHIP_V4, EXAMPLES_V2, load, need_reference
 
 from bpvc import multibase
-from bpvc.cli import main
-from bpvc.contexts import ContextLoader
-from bpvc.keys import KeyPair
-from bpvc.result import Outcome
-from bpvc.suites import SUITES
-from bpvc.suites.jcs import jcs
-from bpvc.verifier import Verifier
+from bpvc.cli.main import main
+from bpvc.jsonld.contexts import ContextLoader
+from bpvc.keys.primitives import KeyPair
+from bpvc.securing.suites import SUITES
+from bpvc.securing.suites.jcs import jcs
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 # folder, key pair file, signed file, expected proofValue (standards.md §3)
 VECTORS = [

@@ -6,14 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bpvc import errors, keystore
-from bpvc.contexts import default_loader
-from bpvc.data_integrity import add_proof
+from bpvc import errors
 from bpvc.did import did_web_document
-from bpvc.issuer import InvalidDocumentError, issue_credential
-from bpvc.keys import KeyPair
-from bpvc.result import Outcome
-from bpvc.verifier import Verifier
+from bpvc.issue.credential import InvalidDocumentError, issue_credential
+from bpvc.jsonld.contexts import default_loader
+from bpvc.keys import store as keystore
+from bpvc.keys.primitives import KeyPair
+from bpvc.securing.data_integrity import add_proof
+from bpvc.verify.result import Outcome
+from bpvc.verify.verifier import Verifier
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 CREATED = datetime(2026, 11, 20, tzinfo=UTC)

@@ -6,15 +6,15 @@ credentials received from suppliers, offline by default.
 
 from __future__ import annotations
 
-from .contexts import ContextLoader
 from .did import Resolver, VerificationMethod
 from .errors import BpvcError
 from .fetch import Fetcher
-from .issuer import InvalidDocumentError, issue_credential
-from .keys import KeyPair, PublicKey, Signer, load_key
-from .policy import Policy, TrustedIssuer, load_policy
-from .result import Check, Outcome, Problem, VerificationResult
-from .verifier import Verifier
+from .issue.credential import InvalidDocumentError, issue_credential
+from .jsonld.contexts import ContextLoader
+from .keys.primitives import KeyPair, PublicKey, Signer, load_key
+from .verify.policy import Policy, TrustedIssuer, load_policy
+from .verify.result import Check, Outcome, Problem, VerificationResult
+from .verify.verifier import Verifier
 
 __all__ = [
     "BpvcError",

@@ -23,7 +23,7 @@ from .errors import (
     VerificationMethodError,
 )
 from .fetch import Fetcher
-from .keys import PublicKey
+from .keys.primitives import PublicKey
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"

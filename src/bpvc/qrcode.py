@@ -10,8 +10,10 @@ from urllib.parse import quote
 
 import segno
 
-from . import jose, model, strict_json
+from . import data_model as model
+from . import strict_json
 from .errors import MalformedError
+from .securing import jose
 
 
 class ResolverError(MalformedError):

@@ -1,6 +1,6 @@
 """Running an audit: full verification of every sampled credential on every core, then the footprint links.
 
-Workers are processes, each with its own :class:`~bpvc.verifier.Verifier` built once from a
+Workers are processes, each with its own :class:`~bpvc.verify.verifier.Verifier` built once from a
 picklable :class:`VerifierConfig` (DI verification is CPU-bound Python). Footprint credentials
 that a passport references in ``relatedResource`` must be in the batch, match their digest,
 verify, be Active and be valid on the passport's issue date; a linked carbon-footprint declaration
@@ -18,13 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from .. import dates, jose, model
+from .. import data_model as model
+from .. import dates
 from ..cf import declaration
-from ..data_integrity import proofs_of
 from ..errors import BpvcError
-from ..policy import Policy, load_policy
-from ..result import Outcome, VerificationResult
-from ..verifier import Verifier
+from ..securing import jose
+from ..securing.data_integrity import proofs_of
+from ..verify.policy import Policy, load_policy
+from ..verify.result import Outcome, VerificationResult
+from ..verify.verifier import Verifier
 from .report import AuditItem, ItemOutcome
 from .source import Received
 from .trace import trace_of

@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import jose, model, strict_json
+from .. import data_model as model
+from .. import strict_json
 from ..errors import MalformedError
+from ..securing import jose
 
 MAX_MEMBER_BYTES = 16 << 20  # one credential; a larger zip member is refused, not inflated
 MAX_ITEMS = 1_000_000

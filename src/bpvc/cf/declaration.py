@@ -11,7 +11,7 @@ A ``CarbonFootprintDeclarationCredential`` holds, in its subject:
 
 Each part is a JSON literal (``@type: @json`` in bpvc's declaration context), so the proof
 covers it exactly as written, array order included. Signing goes through the issuing
-functions of :mod:`bpvc.issuer` (Data Integrity or ``vc+jwt``). :func:`check_declaration`
+functions of :mod:`bpvc.issue.credential` (Data Integrity or ``vc+jwt``). :func:`check_declaration`
 verifies the credential, re-verifies the inputs, recomputes and names every difference.
 """
 
@@ -26,13 +26,14 @@ from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from .. import dates, jose, strict_json
-from ..contexts import CREDENTIALS_V2, ContextLoader
+from .. import dates, strict_json
 from ..errors import BpvcError, MalformedError
-from ..issuer import issue_credential, issue_credential_jwt
-from ..keys import Signer
-from ..result import VerificationResult
-from ..verifier import Verifier
+from ..issue.credential import issue_credential, issue_credential_jwt
+from ..jsonld.contexts import CREDENTIALS_V2, ContextLoader
+from ..keys.primitives import Signer
+from ..securing import jose
+from ..verify.result import VerificationResult
+from ..verify.verifier import Verifier
 from . import inputs, records
 from .calculation import compute
 from .inventory import Inventory

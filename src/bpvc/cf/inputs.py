@@ -20,11 +20,13 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
-from .. import jose, model, strict_json
+from .. import data_model as model
+from .. import strict_json
 from ..errors import BpvcError, MalformedError
 from ..records import footprint as footprint_record
-from ..result import Outcome
-from ..verifier import Verifier
+from ..securing import jose
+from ..verify.result import Outcome
+from ..verify.verifier import Verifier
 from .inventory import Inventory
 from .supplier import FAILED, UNDECIDED, VERIFIED, ResolvedInput, footprint_from_record
 

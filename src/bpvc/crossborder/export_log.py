@@ -25,10 +25,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import dates, jose
+from .. import dates
 from ..errors import BpvcError, MalformedError
-from ..keys import PublicKey, Signer
+from ..keys.primitives import PublicKey, Signer
 from ..sd_jwt.issue import sign_jwt
+from ..securing import jose
 
 LOG_TYP = "bpvc-export-log+jwt"
 GENESIS = "0" * 64

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..contexts import CREDENTIALS_V2
+from ..jsonld.contexts import CREDENTIALS_V2
 from ..schema import SchemaRegistry, default_registry
 
 BPVC_CREDENTIALS = "https://w3id.org/bpvc/contexts/credentials/v1"

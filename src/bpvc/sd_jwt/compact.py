@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import jose
 from ..errors import ParsingError
+from ..securing import jose
 from .disclosures import DEFAULT_HASH, digest
 
 MAX_LENGTH = 8 << 20  # bytes of one SD-JWT: bounds before work

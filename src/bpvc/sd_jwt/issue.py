@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import MalformedError, ProofError
-from ..jose import DEFAULT_ALLOWED_ALGORITHMS
-from ..keys import Signer
+from ..keys.primitives import Signer
+from ..securing.jose import DEFAULT_ALLOWED_ALGORITHMS
 from .compact import SdJwt
 from .disclosures import DEFAULT_HASH, RESERVED_NAMES, Disclosure, b64url, decoy_digest, new_salt
 

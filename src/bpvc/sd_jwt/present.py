@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .. import jose
 from ..errors import MalformedError
-from ..keys import Signer
+from ..keys.primitives import Signer
+from ..securing import jose
 from .compact import SdJwt
 from .issue import sign_jwt
 from .verify import KB_JWT_TYP, unpack

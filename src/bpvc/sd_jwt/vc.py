@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .. import dates, jose, model
-from ..contexts import CREDENTIALS_V2
-from ..data_integrity import ProofOutcome
+from .. import data_model as model
+from .. import dates
 from ..errors import BpvcError, MalformedError, RangeValueError, ResolutionError
-from ..keys import Signer
+from ..jsonld.contexts import CREDENTIALS_V2
+from ..keys.primitives import Signer
 from ..records import MODELS_BY_SCHEMA, RecordModel
 from ..records.credential import BPVC_CREDENTIALS
-from ..result import Check, Outcome, Problem, VerificationResult
+from ..securing import jose
+from ..securing.data_integrity import ProofOutcome
+from ..verify.result import Check, Outcome, Problem, VerificationResult
 from .compact import SdJwt, looks_like_sd_jwt
 from .disclosures import DEFAULT_HASH, new_salt
 from .issue import default_decoys, issue
@@ -31,7 +33,7 @@ from .verify import KeyBindingError, unpack, verify_issuer_signature, verify_key
 
 if TYPE_CHECKING:
     from ..crossborder.classification import Classification
-    from ..verifier import Verifier
+    from ..verify.verifier import Verifier
 
 RECORD_CLAIM = "record"
 STATUS_MEMBER = "bitstring_status_list"

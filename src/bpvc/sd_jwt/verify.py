@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import jose
 from ..did import Resolver, VerificationMethod
 from ..errors import BpvcError, ChallengeError, DomainError, MalformedError, ProofError, RangeValueError
-from ..keys import PublicKey
+from ..keys.primitives import PublicKey
+from ..securing import jose
 from .compact import SdJwt
 from .disclosures import DEFAULT_HASH, HASH_ALGORITHMS, Disclosure, DisclosureError
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import dates, model, strict_json
+from .. import data_model as model
+from .. import dates, strict_json
 from ..errors import (
     CREDENTIAL_REVOKED,
     CREDENTIAL_SUSPENDED,

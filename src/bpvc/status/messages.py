@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .. import model
+from .. import data_model as model
 from ..errors import MalformedError
 
 MAX_STATUS_SIZE = 8  # the bound the checker reads, too

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import dates, strict_json
-from ..contexts import CREDENTIALS_V2
 from ..errors import BpvcError
 from ..files import write_atomic
+from ..jsonld.contexts import CREDENTIALS_V2
 from .registry import Registry, RegistryError
 
 DEFAULT_VALIDITY = timedelta(days=1)

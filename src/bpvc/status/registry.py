@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .. import dates, model
+from .. import data_model as model
+from .. import dates
 from ..errors import BpvcError, MalformedError
 from .bitstring import MIN_ENTRIES, Bitstring
 from .messages import StatusScheme

@@ -1,6 +1,6 @@
 """The registry behind the HTTP service's status endpoints (``bpvc serve --registry``).
 
-It implements :class:`bpvc.server.StatusService`: status changes go to the registry, list
+It implements :class:`bpvc.server.app.StatusService`: status changes go to the registry, list
 credentials are built from the registry's bits and signed by the issuer on request (cached
 until the registry changes or the cache runs out), and issuing through the service gets status
 entries allocated and recorded in the same registry.
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import dates
-from ..issuer import issue_credential
-from ..keys import Signer
+from ..issue.credential import issue_credential
+from ..keys.primitives import Signer
 from .publish import DEFAULT_TTL_MS, DEFAULT_VALIDITY, list_credential
 from .registry import Registry, RegistryError
 

@@ -27,8 +27,8 @@ from .. import dates, strict_json
 from ..errors import BpvcError, KeyFileError, ProofError
 from ..fetch import Fetcher
 from ..files import terminate_cleanly
-from ..issue.credential import issue_credential, issue_credential_jwt
 from ..issue.present import present as make_presentation
+from ..issue.secure import secure_credential
 from ..jsonld.contexts import ContextLoader
 from ..keys import store as keystore
 from ..keys.primitives import DID_DOCUMENT, KEY_TYPES, KeyPair, load_key
@@ -451,9 +451,15 @@ def _sign(
             raise click.UsageError(f"--suite: {err.detail}") from None
 
     def secure(doc: dict[str, Any]) -> dict[str, Any] | str:
-        if fmt == "jwt":
-            return issue_credential_jwt(doc, signer, loader=loader, envelope=envelope)
-        return issue_credential(doc, signer, loader=loader, cryptosuite=suite, created=created or dates.now_instant())
+        return secure_credential(
+            doc,
+            signer,
+            fmt=fmt,
+            cryptosuite=suite,
+            created=created or dates.now_instant(),
+            envelope=envelope,
+            loader=loader,
+        )
 
     if status is None:
         return secure(document)

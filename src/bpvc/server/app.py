@@ -67,7 +67,8 @@ from ..errors import (
     BpvcError,
     MalformedError,
 )
-from ..issue.credential import InvalidDocumentError, issue_credential, issue_credential_jwt
+from ..issue.credential import InvalidDocumentError
+from ..issue.secure import check_issuable, secure_credential
 from ..jsonld.canonicalize import canonicalize
 from ..keys.primitives import Signer
 from ..sd_jwt.compact import looks_like_sd_jwt
@@ -599,9 +600,9 @@ class _Service:
         loader = self.config.verifier.loader
 
         def secure(document: dict[str, Any]) -> dict[str, Any] | str:
-            if fmt == "jwt":
-                return issue_credential_jwt(document, signer, loader=loader, envelope=True)
-            return issue_credential(document, signer, loader=loader, cryptosuite=suite, created=self._now())
+            return secure_credential(
+                document, signer, fmt=fmt, cryptosuite=suite, created=self._now(), envelope=True, loader=loader
+            )
 
         try:
             if purposes is None:
@@ -612,6 +613,7 @@ class _Service:
                 problems = model.check_credential(credential)
                 if problems:
                     raise InvalidDocumentError(problems)
+                check_issuable(credential)
                 canonicalize(credential, loader=loader)
                 result = self.config.status.issue(credential, purposes, secure)
             assert isinstance(result, dict)  # di gives a document, jwt an EnvelopedVerifiableCredential

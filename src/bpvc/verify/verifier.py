@@ -40,8 +40,6 @@ from ..errors import (
 from ..fetch import Fetcher
 from ..jsonld.canonicalize import DEFAULT_MAX_WORK, canonicalize, dataset_of
 from ..jsonld.contexts import ContextLoader
-from ..records import MODELS_BY_SCHEMA
-from ..records import domain_findings as record_domain_findings
 from ..schema import SchemaRegistry, SchemaUnavailableError, SchemaUnusableError
 from ..sd_jwt import compact as sd_jwt_compact
 from ..securing import jose
@@ -49,7 +47,8 @@ from ..securing.data_integrity import ProofOutcome, check_proof_shapes, proofs_o
 from ..securing.legacy_jwt import from_legacy_claims
 from ..securing.suites import ALL_SUITES, DEFAULT_ALLOWED
 from ..status.checker import StatusChecker, outcome_problems
-from . import related_resources
+from . import domain, related_resources
+from .domain import DomainRules
 from .policy import KEY_OWNERSHIP, Policy, credential_bpnls
 from .result import Check, Outcome, Problem, VerificationResult
 
@@ -131,6 +130,9 @@ class Verifier:
         max_canonicalization_work: int = DEFAULT_MAX_WORK,
         status_checker: StatusChecker | None = None,
         key_ownership: str | None = None,
+        domain_rules: DomainRules | None = None,
+        loader: ContextLoader | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         """Build once, share everywhere. Keyword options override the matching ``policy`` fields."""
         self._init = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
@@ -154,14 +156,18 @@ class Verifier:
         bad_algs = set(algorithms) - set(jose.JOSE_ALGORITHMS)
         if bad_algs:
             raise ValueError(f"unsupported JOSE algorithm(s): {', '.join(sorted(bad_algs))}")
-        self._loader = ContextLoader(contexts, pins=context_pins)
+        if loader is not None and (contexts or context_pins):
+            raise ValueError("pass loader, or contexts/context_pins for the default one, not both")
+        self._loader = loader or ContextLoader(contexts, pins=context_pins)
         self._schemas = SchemaRegistry(schemas)
         if status_checker is not None and status_lists:
             raise ValueError("pass status_checker, or status_lists for the default one, not both")
         self._status_checker = status_checker or StatusChecker(
             lists=status_lists, fetcher=fetcher, trusted_list_issuers=self._policy.trusted_status_issuers
         )
-        self._resolver = Resolver(did_documents, fetcher=fetcher)
+        if resolver is not None and did_documents:
+            raise ValueError("pass resolver, or did_documents for the default one, not both")
+        self._resolver = resolver or Resolver(did_documents, fetcher=fetcher)
         self._allowed_suites = frozenset(suites)
         self._allowed_algorithms = frozenset(algorithms)
         self._clock_skew = self._policy.clock_skew
@@ -170,6 +176,7 @@ class Verifier:
         self._check_status = self._policy.check_status
         self._require_status = self._policy.require_status
         self._max_work = max_canonicalization_work
+        self._domain_rules = domain_rules if domain_rules is not None else domain.default_rules()
 
     @property
     def policy(self) -> Policy:
@@ -603,7 +610,7 @@ class Verifier:
                 continue
             checked += 1
             errors += found
-            domain_run = domain_run or schema_id in MODELS_BY_SCHEMA
+            domain_run = domain_run or self._domain_rules.owns(schema_id)
             domain_errors += bad
             domain_warnings += notes
         domain = (
@@ -620,27 +627,11 @@ class Verifier:
     def _apply_schema(
         self, document: dict[str, Any], schema_id: str
     ) -> tuple[list[BpvcError], tuple[list[BpvcError], list[BpvcError]]]:
-        """Schema errors, and the domain checks' (errors, warnings) for bpvc's record schemas."""
-        model = MODELS_BY_SCHEMA.get(schema_id)
-        if model is None:
+        """Schema errors, and the domain rules' (errors, warnings) for a schema they own."""
+        if not self._domain_rules.owns(schema_id):
             return list(self._schemas.errors(document, schema_id)), ([], [])
-        subject = document.get("credentialSubject")
-        subjects = subject if isinstance(subject, list) else [subject]
-        errors: list[BpvcError] = []
-        domain_errors: list[BpvcError] = []
-        domain_warnings: list[BpvcError] = []
-        for i, item in enumerate(subjects):
-            if not isinstance(item, dict):
-                continue
-            prefix = f"$.credentialSubject[{i}]" if isinstance(subject, list) else "$.credentialSubject"
-            record = model.record_from_subject(item)
-            errors += self._schemas.errors(record, schema_id, prefix=prefix)
-            for finding in record_domain_findings(model, record):
-                where = prefix + finding.json_path[1:]
-                (domain_errors if finding.severity == "error" else domain_warnings).append(
-                    MalformedError(f"{finding.check}: {finding.message}", json_path=where)
-                )
-        return errors, (domain_errors, domain_warnings)
+        found = self._domain_rules.apply(document, schema_id, self._schemas)
+        return found.schema_errors, (found.errors, found.warnings)
 
     # -- JOSE ------------------------------------------------------------------------------------
 

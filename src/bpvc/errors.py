@@ -210,3 +210,18 @@ class FetchError(BpvcError):
     def __init__(self, detail: str, *, url: str | None = None) -> None:
         super().__init__(detail)
         self.url = url
+
+
+_EXTRAS = {"server": "the HTTP service", "qr": "QR codes", "postgres": "a PostgreSQL registry"}
+
+
+class MissingExtraError(BpvcError):
+    """A feature needs an optional dependency that is not installed."""
+
+    def __init__(self, extra: str, module: str) -> None:
+        super().__init__(
+            f"{_EXTRAS.get(extra, 'this feature')} needs the {extra!r} extra ({module} is not installed): "
+            f"pip install 'bpvc[{extra}]'"
+        )
+        self.extra = extra
+        self.module = module

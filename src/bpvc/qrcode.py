@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import segno
-
 from . import data_model as model
 from . import strict_json
 from .errors import MalformedError
+from .extras import require
 from .securing import jose
 
 
@@ -58,4 +57,5 @@ def passport_link(credential_text: str, *, resolver: str | None = None) -> str:
 
 def render(link: str, path: str, *, scale: int = 8) -> None:
     """Write the QR code for ``link`` as SVG or PNG (by the file's suffix), error correction M."""
+    segno = require("segno", "qr")
     segno.make(link, error="m", micro=False).save(path, scale=scale, border=4)

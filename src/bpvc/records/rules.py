@@ -8,12 +8,17 @@ checks and issuing (the CLI and ``POST /credentials/issue``) both use these rule
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BpvcError, MalformedError
 from ..schema import SchemaRegistry
 from ..verify.domain import RuleFindings
 from . import MODELS_BY_SCHEMA, domain_findings
+
+if TYPE_CHECKING:
+    from .. import dates
+    from ..verify.result import VerificationResult
+    from ..verify.verifier import Verifier
 
 
 class BatteryRecordRules:
@@ -37,6 +42,18 @@ class BatteryRecordRules:
                 )
                 (found.errors if finding.severity == "error" else found.warnings).append(error)
         return found
+
+    def verify_sd_jwt(
+        self,
+        verifier: Verifier,
+        text: str,
+        now: dates.Instant,
+        challenge: str | None,
+        domain: str | list[str] | None,
+    ) -> VerificationResult | None:
+        from ..sd_jwt.vc import verify_with  # SD-JWT VCs of bpvc's records, reusing the verifier's checks
+
+        return verify_with(verifier, text, now, challenge, domain)
 
 
 BATTERY_RECORD_RULES = BatteryRecordRules()

@@ -10,10 +10,15 @@ its own to ``Verifier(domain_rules=...)`` or issuing, or :data:`NO_DOMAIN_RULES`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import BpvcError
 from ..schema import SchemaRegistry
+
+if TYPE_CHECKING:
+    from .. import dates
+    from .result import VerificationResult
+    from .verifier import Verifier
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,17 @@ class DomainRules(Protocol):
         """The schema errors and domain findings for a credential that names ``schema_id``."""
         ...
 
+    def verify_sd_jwt(
+        self,
+        verifier: Verifier,
+        text: str,
+        now: dates.Instant,
+        challenge: str | None,
+        domain: str | list[str] | None,
+    ) -> VerificationResult | None:
+        """Verify an SD-JWT VC whose ``vct`` these rules know, or None when they know no SD-JWT VCs."""
+        ...
+
 
 class _NoRules:
     def owns(self, schema_id: str) -> bool:
@@ -41,6 +57,16 @@ class _NoRules:
 
     def apply(self, document: dict[str, Any], schema_id: str, schemas: SchemaRegistry) -> RuleFindings:
         return RuleFindings()
+
+    def verify_sd_jwt(
+        self,
+        verifier: Verifier,
+        text: str,
+        now: dates.Instant,
+        challenge: str | None,
+        domain: str | list[str] | None,
+    ) -> VerificationResult | None:
+        return None
 
 
 NO_DOMAIN_RULES: DomainRules = _NoRules()

@@ -220,9 +220,11 @@ class Verifier:
         self, parsed: dict[str, Any] | str, now: dates.Instant, challenge: str | None, domain: str | list[str] | None
     ) -> VerificationResult:
         if isinstance(parsed, str) and sd_jwt_compact.looks_like_sd_jwt(parsed):
-            from ..sd_jwt.vc import verify_with  # SD-JWT VC: its own module, reusing this verifier's checks
-
-            return verify_with(self, parsed, now, challenge, domain)
+            result = self._domain_rules.verify_sd_jwt(self, parsed, now, challenge, domain)
+            if result is None:
+                problem = UnsupportedError("SD-JWT VCs are not understood by this verifier's domain rules")
+                return VerificationResult((_failed("proof", [problem], Outcome.INDETERMINATE),), None)
+            return result
         if isinstance(parsed, str):
             return self._verify_jws(parsed, now, challenge, domain)
         kind = _kind_of(parsed)

@@ -7,6 +7,8 @@ Bitstring Status List vocabulary so the translation is mechanical.
 
 from __future__ import annotations
 
+from typing import Any
+
 VC = "https://www.w3.org/TR/vc-data-model#"
 SEC = "https://w3id.org/security#"
 STATUS = "https://www.w3.org/ns/credentials/status-list#"
@@ -225,3 +227,14 @@ class MissingExtraError(BpvcError):
         )
         self.extra = extra
         self.module = module
+
+
+class RecordRefusedError(MalformedError):
+    """A passport or footprint record failed its schema or domain checks; ``report`` lists every finding."""
+
+    def __init__(self, kind: str, report: Any) -> None:
+        errors = list(report.errors)
+        first = f": {errors[0].message} at {errors[0].json_path}" if errors else ""
+        super().__init__(f"the {kind} record is invalid ({len(errors)} error(s)){first}", json_path=None)
+        self.kind = kind
+        self.report = report

@@ -238,3 +238,148 @@ class RecordRefusedError(MalformedError):
         super().__init__(f"the {kind} record is invalid ({len(errors)} error(s)){first}", json_path=None)
         self.kind = kind
         self.report = report
+
+
+class InvalidDocumentError(BpvcError):
+    """The document to sign breaks the data model; ``problems`` lists every reason."""
+
+    title = "Document cannot be issued"
+
+    def __init__(self, problems: list[BpvcError]) -> None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        where = f" at {first.json_path}" if first.json_path else ""
+        super().__init__(f"{first.detail}{where}{more}", json_path=first.json_path)
+        self.problem_type = first.problem_type
+        self.problems = problems
+
+
+class KeyBindingError(ProofError):
+    """The key-binding JWT is missing when required, or does not bind this presentation to the holder."""
+
+    title = "Key binding failed"
+
+
+class DisclosureError(MalformedError):
+    """A disclosure that is not base64url JSON of the right shape, or breaks an RFC 9901 rule."""
+
+    title = "Invalid SD-JWT disclosure"
+
+
+class PassportFolderError(BpvcError):
+    """The passport folder cannot be served: a file that is not a passport credential, or two with one identifier."""
+
+    problem_type = MALFORMED_VALUE_ERROR
+    title = "Passport folder not usable"
+
+
+class ClassificationError(BpvcError):
+    """A classification file is unreadable or says something bpvc cannot apply (the message names the entry)."""
+
+    title = "Invalid field classification"
+
+
+class OdrlError(BpvcError):
+    """A policy breaks the Catena-X profile; ``constraint`` names the failing left operand, when one does."""
+
+    title = "Policy does not conform to the Catena-X ODRL profile"
+
+    def __init__(
+        self, detail: str, *, json_path: str | None = None, constraint: str | None = None, rules: str | None = None
+    ) -> None:
+        super().__init__(detail, json_path=json_path)
+        self.constraint = constraint
+        self.rules = rules
+
+
+class ProfileUnavailableError(BpvcError):
+    """The profile's schemas were named but cannot be read: nothing can be checked against them."""
+
+    title = "Catena-X ODRL profile not available"
+
+
+class ExportLogError(BpvcError):
+    """The log cannot be read or appended to (not a chain break: those are reported by ``verify``)."""
+
+    title = "Export log error"
+
+
+class DerivedRecordError(MalformedError):
+    """A record derived from a result breaks its model's rules (a bug in the derivation)."""
+
+    title = "Derived record is invalid"
+
+
+class DeclarationError(BpvcError):
+    """A declaration cannot be issued (undecided or non-compliant result) or read."""
+
+    title = "Carbon footprint declaration"
+
+
+class UnitMismatchError(MalformedError):
+    """Two units measure different things (or a needed conversion factor is missing)."""
+
+    title = "Unit mismatch"
+
+
+class ProfileError(MalformedError):
+    """A profile file is missing, unreadable or sets a parameter wrongly."""
+
+    title = "Invalid rule profile"
+
+
+class InventoryError(MalformedError):
+    """The inventory is invalid; ``report`` holds every finding."""
+
+    title = "Invalid inventory"
+
+    def __init__(self, report: Any, source: str = "inventory") -> None:
+        errors = report.errors
+        first = errors[0] if errors else None
+        super().__init__(
+            f"{source} is not a valid inventory ({len(errors)} error(s))"
+            + (f"; first: {first.json_path}: {first.message}" if first else ""),
+            json_path=first.json_path if first else None,
+        )
+        self.report = report
+
+
+class DigestMismatchError(MalformedError):
+    """A related resource's bytes do not match the digest the credential binds."""
+
+    title = "Related resource digest mismatch"
+
+
+class SchemaUnavailableError(BpvcError):
+    """The schema is not bundled or supplied (it is never fetched)."""
+
+    title = "Schema not available"
+
+
+class SchemaUnusableError(BpvcError):
+    """A schema bpvc holds cannot be applied (another draft, not a valid schema, a ``$ref`` it cannot
+    resolve offline): the schema check is undecided, never passed."""
+
+    title = "Schema cannot be applied"
+
+
+class RegistryError(BpvcError):
+    """The registry refused an operation (unknown credential, revoked, bad configuration)."""
+
+    title = "Registry error"
+
+
+class UnknownCredentialError(RegistryError, LookupError):
+    """No credential with that id was issued through this registry."""
+
+
+class RegistryUnavailableError(RegistryError):
+    """The registry cannot be used: it does not exist, is not a bpvc registry, or its database failed."""
+
+
+class StatusListLengthError(MalformedError):
+    """The decoded list is shorter than the minimum length."""
+
+
+class ResolverError(MalformedError):
+    """The passport's identifier needs a resolver that was not given, or the one given is not https."""

@@ -11,12 +11,9 @@ from urllib.parse import quote
 from . import data_model as model
 from . import strict_json
 from .errors import MalformedError
+from .errors import ResolverError as ResolverError
 from .extras import require
 from .securing import jose
-
-
-class ResolverError(MalformedError):
-    """The passport's identifier needs a resolver that was not given, or the one given is not https."""
 
 
 def passport_link(credential_text: str, *, resolver: str | None = None) -> str:

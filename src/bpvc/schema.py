@@ -33,7 +33,9 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012 as _DRAFT
 
 from . import strict_json
-from .errors import BpvcError, MalformedError
+from .errors import MalformedError
+from .errors import SchemaUnavailableError as SchemaUnavailableError
+from .errors import SchemaUnusableError as SchemaUnusableError
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 TIER_KEYWORD = "x-bpvc-access-tier"
@@ -42,19 +44,6 @@ TIERS = ("public", "legitimate-interest", "authorities", "individual-battery")
 PASSPORT_6_1 = "https://w3id.org/bpvc/schemas/battery-pass-6.1.0.schema.json"
 PASSPORT_6_0 = "https://w3id.org/bpvc/schemas/battery-pass-6.0.0.schema.json"
 FOOTPRINT_8_0 = "https://w3id.org/bpvc/schemas/pcf-8.0.0.schema.json"
-
-
-class SchemaUnavailableError(BpvcError):
-    """The schema is not bundled or supplied (it is never fetched)."""
-
-    title = "Schema not available"
-
-
-class SchemaUnusableError(BpvcError):
-    """A schema bpvc holds cannot be applied (another draft, not a valid schema, a ``$ref`` it cannot
-    resolve offline): the schema check is undecided, never passed."""
-
-    title = "Schema cannot be applied"
 
 
 # keywords whose jsonschema-rs semantics are not jsonschema's (float division, Rust regex on names)

@@ -28,6 +28,7 @@ from typing import Any
 
 from .. import dates, strict_json
 from ..errors import BpvcError, MalformedError
+from ..errors import DeclarationError as DeclarationError
 from ..issue.credential import issue_credential, issue_credential_jwt
 from ..jsonld.contexts import CREDENTIALS_V2, ContextLoader
 from ..keys.primitives import Signer
@@ -45,12 +46,6 @@ CONTEXT_URL = "https://w3id.org/bpvc/contexts/cf-declaration/1.0.0"
 CREDENTIAL_TYPE = "CarbonFootprintDeclarationCredential"
 SUBJECT_TYPE = "CarbonFootprintDeclaration"
 COMPARED = ("declaration", "catenaXPcf", "catenaXPcf9", "batteryPassCarbonFootprint", "componentPcf")
-
-
-class DeclarationError(BpvcError):
-    """A declaration cannot be issued (undecided or non-compliant result) or read."""
-
-    title = "Carbon footprint declaration"
 
 
 def context_file() -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import strict_json
+from ..errors import InventoryError as InventoryError
 from ..errors import MalformedError
 from ..records.report import Finding, ValidationReport
 from ..schema import SchemaRegistry, default_registry
@@ -32,21 +33,6 @@ GRID_KEYS = {
     "residualMix": "residual_mix",
     "fossilGridMix": "fossil_grid_mix",
 }
-
-
-class InventoryError(MalformedError):
-    """The inventory is invalid; ``report`` holds every finding."""
-
-    title = "Invalid inventory"
-
-    def __init__(self, report: ValidationReport, source: str = "inventory") -> None:
-        errors = report.errors
-        first = errors[0] if errors else Finding("error", "invalid inventory")
-        super().__init__(
-            f"{source} is not a valid inventory ({len(errors)} error(s)); first: {first.json_path}: {first.message}",
-            json_path=first.json_path,
-        )
-        self.report = report
 
 
 @dataclass(frozen=True)

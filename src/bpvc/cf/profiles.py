@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import MalformedError
+from ..errors import ProfileError as ProfileError
 from . import units
 
 STAGES = ("raw_material", "production", "distribution", "end_of_life")
@@ -30,12 +30,6 @@ GRID_FACTORS = ("national_consumption_mix", "residual_mix", "fossil_grid_mix")
 DISTANCE_BASES = ("actual", "shortest_feasible", "great_circle")
 ROUNDING_MODES = {"ROUND_HALF_UP": ROUND_HALF_UP, "ROUND_HALF_EVEN": ROUND_HALF_EVEN}
 BUNDLED = ("eu-battery-2024-draft", "cn-miit-2025", "cx-rb4")
-
-
-class ProfileError(MalformedError):
-    """A profile file is missing, unreadable or sets a parameter wrongly."""
-
-    title = "Invalid rule profile"
 
 
 @dataclass(frozen=True)

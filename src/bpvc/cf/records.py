@@ -18,7 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .. import dates
-from ..errors import MalformedError
+from ..errors import DerivedRecordError as DerivedRecordError
 from ..records import component_pcf, footprint, passport, pcf_import
 from ..schema import PASSPORT_6_1, default_registry
 from .calculation import PRECISION
@@ -31,12 +31,6 @@ PASSPORT_STAGE_NAMES = dict(zip(STAGES, passport.STAGES, strict=True))
 COMPONENT_STAGES = dict(zip(STAGES, component_pcf.STAGES, strict=True))
 RETROSPECTIVE_8 = pcf_import.CX8_RETROSPECTIVE
 PROSPECTIVE_8 = "Prospective PCF without forerunner"
-
-
-class DerivedRecordError(MalformedError):
-    """A record derived from a result breaks its model's rules (a bug in the derivation)."""
-
-    title = "Derived record is invalid"
 
 
 def _number(value: Decimal, decimals: int, result: CfResult) -> float | int:

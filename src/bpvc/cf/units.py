@@ -14,7 +14,7 @@ from decimal import Context, Decimal, localcontext
 from functools import lru_cache
 from typing import Any
 
-from ..errors import MalformedError
+from ..errors import UnitMismatchError as UnitMismatchError
 
 # inventory unit -> pint expression
 QUANTITY_UNITS: dict[str, str] = {
@@ -50,12 +50,6 @@ PCF_DECLARED_UNITS: dict[str, str] = {
     "piece": "piece",
 }
 KG_CO2E = "kg CO2e"
-
-
-class UnitMismatchError(MalformedError):
-    """Two units measure different things (or a needed conversion factor is missing)."""
-
-    title = "Unit mismatch"
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from .. import strict_json
-from ..errors import BpvcError
+from ..errors import ClassificationError as ClassificationError
 from ..schema import TIERS, fields
 
 CHINA_CLASSES = ("personal-information", "important-data-candidate", "ordinary")
@@ -42,12 +42,6 @@ AUDIENCES: dict[str, frozenset[str]] = {
 }
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
-
-
-class ClassificationError(BpvcError):
-    """A classification file is unreadable or says something bpvc cannot apply (the message names the entry)."""
-
-    title = "Invalid field classification"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import dates
 from ..errors import BpvcError, MalformedError
+from ..errors import ExportLogError as ExportLogError
 from ..keys.primitives import PublicKey, Signer
 from ..sd_jwt.issue import sign_jwt
 from ..securing import jose
@@ -36,12 +37,6 @@ GENESIS = "0" * 64
 LEGAL_BASES = ("exemption", "standard-contract", "assessment", "certification")
 _TAIL = 1 << 16  # bytes read from the end to find the last entry; one entry is far smaller
 MAX_LINE = 1 << 20
-
-
-class ExportLogError(BpvcError):
-    """The log cannot be read or appended to (not a chain break: those are reported by ``verify``)."""
-
-    title = "Export log error"
 
 
 @dataclass(frozen=True)

@@ -10,29 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..errors import BpvcError
+from ..errors import OdrlError as OdrlError
+from ..errors import ProfileUnavailableError as ProfileUnavailableError
 
 KINDS = ("usage", "access")
 POSITIONS = ("usage", "access", "prohibition", "obligation")
-
-
-class OdrlError(BpvcError):
-    """A policy breaks the Catena-X profile; ``constraint`` names the failing left operand, when one does."""
-
-    title = "Policy does not conform to the Catena-X ODRL profile"
-
-    def __init__(
-        self, detail: str, *, json_path: str | None = None, constraint: str | None = None, rules: str | None = None
-    ) -> None:
-        super().__init__(detail, json_path=json_path)
-        self.constraint = constraint
-        self.rules = rules
-
-
-class ProfileUnavailableError(BpvcError):
-    """The profile's schemas were named but cannot be read: nothing can be checked against them."""
-
-    title = "Catena-X ODRL profile not available"
 
 
 @dataclass(frozen=True)

@@ -13,25 +13,12 @@ from typing import Any
 from .. import data_model as model
 from .. import strict_json
 from ..errors import BpvcError, MalformedError
+from ..errors import InvalidDocumentError as InvalidDocumentError
 from ..jsonld.canonicalize import canonicalize
 from ..jsonld.contexts import ContextLoader, default_loader
 from ..keys.primitives import Signer
 from ..securing import jose
 from ..securing.data_integrity import add_proof
-
-
-class InvalidDocumentError(BpvcError):
-    """The document to sign breaks the data model; ``problems`` lists every reason."""
-
-    title = "Document cannot be issued"
-
-    def __init__(self, problems: list[BpvcError]) -> None:
-        first = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        where = f" at {first.json_path}" if first.json_path else ""
-        super().__init__(f"{first.detail}{where}{more}", json_path=first.json_path)
-        self.problem_type = first.problem_type
-        self.problems = problems
 
 
 def _problems(document: dict[str, Any]) -> list[BpvcError]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import multibase, strict_json
+from ..errors import DisclosureError as DisclosureError
 from ..errors import MalformedError, ParsingError
 
 # _sd_alg names (IANA "Named Information Hash Algorithm" registry) bpvc accepts; sha-256 is the default.
@@ -28,12 +29,6 @@ DEFAULT_HASH = "sha-256"
 RESERVED_NAMES = frozenset({"_sd", "...", "_sd_alg"})
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 MAX_DISCLOSURE_LENGTH = 1 << 20  # one disclosure's encoded size: a whole record section fits easily
-
-
-class DisclosureError(MalformedError):
-    """A disclosure that is not base64url JSON of the right shape, or breaks an RFC 9901 rule."""
-
-    title = "Invalid SD-JWT disclosure"
 
 
 def b64url(data: bytes) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..did import Resolver, VerificationMethod
 from ..errors import BpvcError, ChallengeError, DomainError, MalformedError, ProofError, RangeValueError
+from ..errors import KeyBindingError as KeyBindingError
 from ..keys.primitives import PublicKey
 from ..securing import jose
 from .compact import SdJwt
@@ -22,12 +23,6 @@ SD_JWT_TYPES = ("dc+sd-jwt", "vc+sd-jwt")  # vc+sd-jwt: the SD-JWT VC drafts bef
 KB_JWT_TYP = "kb+jwt"
 MAX_DEPTH = 64
 DEFAULT_KB_MAX_AGE = 600.0  # seconds a key-binding JWT stays fresh
-
-
-class KeyBindingError(ProofError):
-    """The key-binding JWT is missing when required, or does not bind this presentation to the holder."""
-
-    title = "Key binding failed"
 
 
 @dataclass(frozen=True)

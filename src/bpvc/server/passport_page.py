@@ -25,6 +25,7 @@ from typing import Any
 from .. import data_model as model
 from .. import errors, strict_json
 from ..errors import BpvcError
+from ..errors import PassportFolderError as PassportFolderError
 from ..records import passport
 from ..schema import fields
 from ..securing import jose
@@ -47,13 +48,6 @@ MAX_PASSPORTS = 100_000
 SUFFIXES = (".json", ".jwt")
 PUBLIC = "public"
 _UUID = re.compile(r"^urn:uuid:([0-9A-Fa-f-]{36})$")
-
-
-class PassportFolderError(BpvcError):
-    """The passport folder cannot be served: a file that is not a passport credential, or two with one identifier."""
-
-    problem_type = errors.MALFORMED_VALUE_ERROR
-    title = "Passport folder not usable"
 
 
 @dataclass(frozen=True)

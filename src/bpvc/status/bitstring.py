@@ -12,13 +12,10 @@ import zlib
 
 from .. import multibase
 from ..errors import MalformedError
+from ..errors import StatusListLengthError as StatusListLengthError
 
 MIN_ENTRIES = 131_072  # 16 KiB: the spec's minimum, for herd privacy
 MAX_DECODED_BYTES = 16 << 20  # 16 MiB: far above any real list, far below a bomb
-
-
-class StatusListLengthError(MalformedError):
-    """The decoded list is shorter than the minimum length."""
 
 
 class Bitstring:

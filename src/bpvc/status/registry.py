@@ -32,6 +32,9 @@ from urllib.parse import quote
 from .. import data_model as model
 from .. import dates
 from ..errors import BpvcError, MalformedError
+from ..errors import RegistryError as RegistryError
+from ..errors import RegistryUnavailableError as RegistryUnavailableError
+from ..errors import UnknownCredentialError as UnknownCredentialError
 from .bitstring import MIN_ENTRIES, Bitstring
 from .messages import StatusScheme
 
@@ -39,20 +42,6 @@ PURPOSES = ("revocation", "suspension", "message")  # message: multi-bit, with a
 ACTIONS = ("revoke", "suspend", "reinstate")
 SCHEMA_VERSION = 3
 STATES = ("active", "suspended", "revoked", "no status")
-
-
-class RegistryError(BpvcError):
-    """The registry refused an operation (unknown credential, revoked, bad configuration)."""
-
-    title = "Registry error"
-
-
-class UnknownCredentialError(RegistryError, LookupError):
-    """No credential with that id was issued through this registry."""
-
-
-class RegistryUnavailableError(RegistryError):
-    """The registry cannot be used: it does not exist, is not a bpvc registry, or its database failed."""
 
 
 @dataclass(frozen=True)

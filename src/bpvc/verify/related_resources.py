@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import multibase
 from ..errors import BpvcError, MalformedError
+from ..errors import DigestMismatchError as DigestMismatchError
 from ..jsonld.contexts import CREDENTIALS_V1, CREDENTIALS_V2
 
 # SRI algorithms (W3C SRI §3.2) and multihash codes of the SHA-2 family.
@@ -45,12 +46,6 @@ PUBLISHED_DIGESTS: dict[str, dict[str, str]] = {
 }
 
 Digests = Callable[[str], bytes | None]  # algorithm -> digest of the resource, None when not known
-
-
-class DigestMismatchError(MalformedError):
-    """A related resource's bytes do not match the digest the credential binds."""
-
-    title = "Related resource digest mismatch"
 
 
 def _sri_matches(expression: object, digest: Digests, path: str) -> bool | None:

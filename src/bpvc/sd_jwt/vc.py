@@ -23,8 +23,8 @@ from ..keys.primitives import Signer
 from ..records import MODELS_BY_SCHEMA, RecordModel
 from ..records.credential import BPVC_CREDENTIALS
 from ..securing import jose
-from ..securing.data_integrity import ProofOutcome
-from ..verify.result import Check, Outcome, Problem, VerificationResult
+from ..securing.data_integrity import JWS_INDEX, ProofOutcome
+from ..verify.result import Check, CheckName, Outcome, Problem, VerificationResult
 from .compact import SdJwt, looks_like_sd_jwt
 from .disclosures import DEFAULT_HASH, new_salt
 from .issue import default_decoys, issue
@@ -203,7 +203,7 @@ def verify_with(
     structure = verifier._structure(model.check_credential(credential))
     if structure.outcome is Outcome.PASSED:
         counts = f"{len(unpacked.disclosed)} disclosure(s) match their digests; {unpacked.undisclosed} undisclosed"
-        structure = Check("structure", Outcome.PASSED, detail=counts)
+        structure = Check(CheckName.STRUCTURE, Outcome.PASSED, detail=counts)
     checks.append(structure)
     # the issuer's JWS, as a proof outcome (index -1) so the Verifier's proof and key checks apply to it
     iss = claims.get("iss") if isinstance(claims.get("iss"), str) else None
@@ -216,18 +216,24 @@ def verify_with(
         ):
             raise RangeValueError("the SD-JWT's iat is in the future", json_path="$.iat")
         method = verify_issuer_signature(decoded, verifier.resolver, allowed)
-        outcome = ProofOutcome(-1, decoded.header, method, (), False, ())
+        outcome = ProofOutcome(
+            index=JWS_INDEX, proof=decoded.header, method=method, errors=(), indeterminate=False, warnings=()
+        )
     except ResolutionError as err:
-        outcome = ProofOutcome(-1, decoded.header, None, (err,), True, ())
+        outcome = ProofOutcome(
+            index=JWS_INDEX, proof=decoded.header, method=None, errors=(err,), indeterminate=True, warnings=()
+        )
     except BpvcError as err:
-        outcome = ProofOutcome(-1, decoded.header, None, (err,), False, ())
+        outcome = ProofOutcome(
+            index=JWS_INDEX, proof=decoded.header, method=None, errors=(err,), indeterminate=False, warnings=()
+        )
     checks.append(verifier._proof_check([outcome], "dc+sd-jwt"))
     checks.append(verifier._key_ownership([outcome], iss, "assertionMethod", "issuer"))
     checks.append(_key_binding(verifier, sd_jwt, claims, unpacked.hash_alg, now, challenge, domain))
     checks.append(verifier._validity(credential, now, {}))
     trust = verifier._trust(credential)
     status = (
-        Check("status", Outcome.SKIPPED, detail="not read: the issuer is not trusted by the policy")
+        Check(CheckName.STATUS, Outcome.SKIPPED, detail="not read: the issuer is not trusted by the policy")
         if trust.outcome is Outcome.FAILED
         else verifier._status(credential, now)
     )
@@ -250,7 +256,7 @@ def _key_binding(
     required = challenge is not None or domain is not None or verifier.policy.require_key_binding
     if not sd_jwt.kb_jwt and not required:
         detail = "no key-binding JWT, and none was asked for (pass a challenge/domain to require one)"
-        return Check("key_binding", Outcome.SKIPPED, detail=detail)
+        return Check(CheckName.KEY_BINDING, Outcome.SKIPPED, detail=detail)
     try:
         payload = verify_key_binding(
             sd_jwt,
@@ -266,7 +272,7 @@ def _key_binding(
         return _problem_check("key_binding", err)
     except BpvcError as err:
         return _problem_check("key_binding", err)
-    return Check("key_binding", Outcome.PASSED, detail=f"bound to the holder's key for {payload.get('aud')!r}")
+    return Check(CheckName.KEY_BINDING, Outcome.PASSED, detail=f"bound to the holder's key for {payload.get('aud')!r}")
 
 
 def _view_checks(
@@ -275,8 +281,8 @@ def _view_checks(
     """The view schema applied, through the Verifier's schema check, to the disclosed record."""
     if record_model is None:
         return [
-            Check("schema", Outcome.SKIPPED, detail=f"vct {claims.get('vct')!r} names no bpvc view schema"),
-            Check("domain", Outcome.SKIPPED, detail="not a bpvc record"),
+            Check(CheckName.SCHEMA, Outcome.SKIPPED, detail=f"vct {claims.get('vct')!r} names no bpvc view schema"),
+            Check(CheckName.DOMAIN, Outcome.SKIPPED, detail="not a bpvc record"),
         ]
     from ..crossborder.views import VIEW_TYPE, view_schema_id
 

@@ -140,17 +140,24 @@ def add_proof(
     return out
 
 
-@dataclass(frozen=True)
+JWS_INDEX = -1  # the ProofOutcome of a JWS (one signature, no proof array) carries this index
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProofOutcome:
     """What became of one proof (or one JWS): no errors when it verified."""
 
-    index: int
+    index: int  # the proof's position in ``proof``, or JWS_INDEX
     proof: Any
     method: VerificationMethod | None
     errors: tuple[BpvcError, ...] = ()
     # True when the errors mean "could not decide" (an unresolvable key), not "invalid".
     indeterminate: bool = False
     warnings: tuple[BpvcError, ...] = ()
+
+    @property
+    def is_jws(self) -> bool:
+        return self.index == JWS_INDEX
 
     @property
     def error(self) -> BpvcError | None:
@@ -308,12 +315,20 @@ def verify_proofs(
             try:
                 method = resolver.resolve(proof["verificationMethod"])
             except ResolutionError as err:
-                outcomes.append(ProofOutcome(index, proof, None, (_indexed(err, index, many),), True))
+                outcomes.append(
+                    ProofOutcome(
+                        index=index, proof=proof, method=None, errors=(_indexed(err, index, many),), indeterminate=True
+                    )
+                )
                 continue
             suite.verify(_secured_input(document, matching), proof, method.public_key, loader, memo)
         except BpvcError as err:
             errors = problems if problems else [err]
-            outcomes.append(ProofOutcome(index, proof, method, tuple(_indexed(e, index, many) for e in errors)))
+            outcomes.append(
+                ProofOutcome(
+                    index=index, proof=proof, method=method, errors=tuple(_indexed(e, index, many) for e in errors)
+                )
+            )
             continue
-        outcomes.append(ProofOutcome(index, proof, method))
+        outcomes.append(ProofOutcome(index=index, proof=proof, method=method))
     return outcomes

@@ -9,6 +9,21 @@ from typing import Any
 from ..errors import BpvcError
 
 
+class CheckName(StrEnum):
+    """The checks a verification result can hold, in the order they run."""
+
+    STRUCTURE = "structure"
+    CONTEXTS = "contexts"
+    PROOF = "proof"
+    KEY_OWNERSHIP = "key_ownership"
+    KEY_BINDING = "key_binding"  # SD-JWT VC only
+    VALIDITY = "validity"
+    STATUS = "status"
+    SCHEMA = "schema"
+    DOMAIN = "domain"
+    TRUST = "trust"
+
+
 class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
@@ -35,7 +50,7 @@ class Problem:
 
 @dataclass(frozen=True)
 class Check:
-    name: str
+    name: CheckName | str  # a CheckName for bpvc's checks; a str compares equal to it
     outcome: Outcome
     problems: tuple[Problem, ...] = ()
     detail: str = ""

@@ -43,30 +43,30 @@ from ..jsonld.contexts import ContextLoader
 from ..schema import SchemaRegistry, SchemaUnavailableError, SchemaUnusableError
 from ..sd_jwt import compact as sd_jwt_compact
 from ..securing import jose
-from ..securing.data_integrity import ProofOutcome, check_proof_shapes, proofs_of, verify_proofs
+from ..securing.data_integrity import JWS_INDEX, ProofOutcome, check_proof_shapes, proofs_of, verify_proofs
 from ..securing.legacy_jwt import from_legacy_claims
 from ..securing.suites import ALL_SUITES, DEFAULT_ALLOWED
 from ..status.checker import StatusChecker, outcome_problems
 from . import domain, related_resources
 from .domain import DomainRules
 from .policy import KEY_OWNERSHIP, Policy, credential_bpnls
-from .result import Check, Outcome, Problem, VerificationResult
+from .result import Check, CheckName, Outcome, Problem, VerificationResult
 
 DEFAULT_CLOCK_SKEW = 300.0
-CHECK_NAMES = ("structure", "contexts", "proof", "key_ownership", "validity", "status", "schema", "domain", "trust")
+CHECK_NAMES = tuple(n.value for n in CheckName if n is not CheckName.KEY_BINDING)
 # JWT claims of the JOSE layer: the JWS signature covers them, so the JSON-LD check leaves them out
 # (some, like jti and nonce, no context defines; aud is often a bare host name).
 _JWT_CLAIMS = ("jti", "nonce", "aud", "iat", "nbf", "exp", "cnf")
 
 
-def _failed(name: str, errors: list[BpvcError], outcome: Outcome = Outcome.FAILED) -> Check:
+def _failed(name: CheckName, errors: list[BpvcError], outcome: Outcome = Outcome.FAILED) -> Check:
     return Check(name, outcome, tuple(Problem.from_error(e) for e in errors))
 
 
 _T = TypeVar("_T")
 
 
-def _guarded(name: str, run: Callable[[], _T], fallback: Callable[[Check], _T]) -> _T:
+def _guarded(name: CheckName, run: Callable[[], _T], fallback: Callable[[Check], _T]) -> _T:
     """Run one check; an unexpected error makes that check undecided and leaves the others' outcomes standing."""
     try:
         return run()
@@ -207,13 +207,14 @@ class Verifier:
         try:
             parsed = _parse_input(data)
         except BpvcError as err:
-            return VerificationResult((_failed("structure", [err]),), None)
+            return VerificationResult((_failed(CheckName.STRUCTURE, [err]),), None)
         try:
             return self._dispatch(parsed, instant, challenge, domain)
         except Exception as err:  # a last guard: verification must never raise for bad input
             problem = MalformedError(f"verification stopped on unexpected input: {type(err).__name__}: {err}")
             return VerificationResult(
-                (_failed("structure", [problem], Outcome.INDETERMINATE),), parsed if isinstance(parsed, dict) else None
+                (_failed(CheckName.STRUCTURE, [problem], Outcome.INDETERMINATE),),
+                parsed if isinstance(parsed, dict) else None,
             )
 
     def _dispatch(
@@ -223,7 +224,7 @@ class Verifier:
             result = self._domain_rules.verify_sd_jwt(self, parsed, now, challenge, domain)
             if result is None:
                 problem = UnsupportedError("SD-JWT VCs are not understood by this verifier's domain rules")
-                return VerificationResult((_failed("proof", [problem], Outcome.INDETERMINATE),), None)
+                return VerificationResult((_failed(CheckName.PROOF, [problem], Outcome.INDETERMINATE),), None)
             return result
         if isinstance(parsed, str):
             return self._verify_jws(parsed, now, challenge, domain)
@@ -231,9 +232,9 @@ class Verifier:
         try:
             enveloped = jose.unwrap_envelope(parsed)
         except UnsupportedError as err:
-            return VerificationResult((_failed("proof", [err], Outcome.INDETERMINATE),), parsed, kind)
+            return VerificationResult((_failed(CheckName.PROOF, [err], Outcome.INDETERMINATE),), parsed, kind)
         except BpvcError as err:
-            return VerificationResult((_failed("structure", [err]),), parsed, kind)
+            return VerificationResult((_failed(CheckName.STRUCTURE, [err]),), parsed, kind)
         if enveloped is not None:
             return self._verify_jws(enveloped[1], now, challenge, domain, expected_media=enveloped[0])
         if kind == "presentation":
@@ -258,10 +259,12 @@ class Verifier:
         others keep their outcomes.
         """
         one = _one_check
-        checks = [_guarded("structure", lambda: self._credential_structure(document), one)]
+        checks = [_guarded(CheckName.STRUCTURE, lambda: self._credential_structure(document), one)]
         memo: dict[tuple[str, str], Any] = {}
         jose_secured = secured_by is not None
-        checks.append(_guarded("contexts", lambda: self._contexts(document, memo, canonical=not jose_secured), one))
+        checks.append(
+            _guarded(CheckName.CONTEXTS, lambda: self._contexts(document, memo, canonical=not jose_secured), one)
+        )
         outcomes: list[ProofOutcome] | None
         if secured_by is not None:
             outcomes = [secured_by]
@@ -271,43 +274,49 @@ class Verifier:
             outcomes = []
         if outcomes is None:
             undecided = "the proofs could not be checked"
-            checks.append(Check("proof", Outcome.INDETERMINATE, detail=undecided))
-            checks.append(Check("key_ownership", Outcome.INDETERMINATE, detail=undecided))
+            checks.append(Check(CheckName.PROOF, Outcome.INDETERMINATE, detail=undecided))
+            checks.append(Check(CheckName.KEY_OWNERSHIP, Outcome.INDETERMINATE, detail=undecided))
         elif not outcomes and self_asserted_by is not None:
             checks.append(
                 Check(
-                    "proof",
+                    CheckName.PROOF,
                     Outcome.PASSED,
                     detail=f"self-asserted by the holder {self_asserted_by}; secured by the presentation's proof",
                 )
             )
-            checks.append(Check("key_ownership", Outcome.PASSED, detail="the issuer is the presentation's holder"))
+            checks.append(
+                Check(CheckName.KEY_OWNERSHIP, Outcome.PASSED, detail="the issuer is the presentation's holder")
+            )
         else:
             proven = outcomes
-            checks.append(_guarded("proof", lambda: self._proof_check(proven, _format_of(proven, jwt_claims)), one))
+            checks.append(
+                _guarded(CheckName.PROOF, lambda: self._proof_check(proven, _format_of(proven, jwt_claims)), one)
+            )
             checks.append(
                 _guarded(
-                    "key_ownership",
+                    CheckName.KEY_OWNERSHIP,
                     lambda: self._key_ownership(proven, model.issuer_id(document), "assertionMethod", "issuer"),
                     one,
                 )
             )
-        checks.append(_guarded("validity", lambda: self._validity(document, now, jwt_claims), one))
+        checks.append(_guarded(CheckName.VALIDITY, lambda: self._validity(document, now, jwt_claims), one))
         # trust before status: an untrusted issuer's status list URL is never fetched
         if check_status:
-            trust = _guarded("trust", lambda: self._trust(document), one)
+            trust = _guarded(CheckName.TRUST, lambda: self._trust(document), one)
         else:
-            trust = Check("trust", Outcome.SKIPPED, detail="status list")
+            trust = Check(CheckName.TRUST, Outcome.SKIPPED, detail="status list")
         if not check_status:
-            status = Check("status", Outcome.SKIPPED, detail="status lists are not themselves status-checked")
+            status = Check(CheckName.STATUS, Outcome.SKIPPED, detail="status lists are not themselves status-checked")
         elif trust.outcome is Outcome.FAILED:
-            status = Check("status", Outcome.SKIPPED, detail="not read: the issuer is not trusted by the policy")
+            status = Check(
+                CheckName.STATUS, Outcome.SKIPPED, detail="not read: the issuer is not trusted by the policy"
+            )
         else:
-            status = _guarded("status", lambda: self._status(document, now), one)
+            status = _guarded(CheckName.STATUS, lambda: self._status(document, now), one)
         schema_checks = _guarded(
-            "schema",
+            CheckName.SCHEMA,
             lambda: self._schema(document),
-            lambda check: (check, Check("domain", Outcome.INDETERMINATE, detail="the schema check stopped")),
+            lambda check: (check, Check(CheckName.DOMAIN, Outcome.INDETERMINATE, detail="the schema check stopped")),
         )
         checks += [status, *schema_checks, trust]
         return VerificationResult(tuple(checks), document)
@@ -323,7 +332,7 @@ class Verifier:
     ) -> list[ProofOutcome] | None:
         """Every embedded proof's outcome, or None when an unexpected error stopped the proof check."""
         return _guarded(
-            "proof",
+            CheckName.PROOF,
             lambda: verify_proofs(
                 document,
                 resolver=self._resolver,
@@ -346,8 +355,10 @@ class Verifier:
         problems += errors
         warnings = tuple(Problem.from_error(n) for n in notes)
         if problems:
-            return Check("structure", Outcome.FAILED, tuple(Problem.from_error(e) for e in problems), warnings=warnings)
-        return Check("structure", Outcome.PASSED, warnings=warnings)
+            return Check(
+                CheckName.STRUCTURE, Outcome.FAILED, tuple(Problem.from_error(e) for e in problems), warnings=warnings
+            )
+        return Check(CheckName.STRUCTURE, Outcome.PASSED, warnings=warnings)
 
     def _held_resource(self, url: str) -> bytes | None:
         """The bytes of a context or schema this verifier holds (never fetched)."""
@@ -361,31 +372,31 @@ class Verifier:
         """The policy's trusted issuers: the issuer must be trusted for the credential's types (and BPNL)."""
         trusted = self._policy.trusted_issuers
         if trusted is None:
-            return Check("trust", Outcome.SKIPPED, detail="no trust policy: any issuer whose key checks out")
+            return Check(CheckName.TRUST, Outcome.SKIPPED, detail="no trust policy: any issuer whose key checks out")
         issuer = model.issuer_id(document)
         types = model.types_of(document)
         kinds = ", ".join(t for t in types if t != "VerifiableCredential") or "VerifiableCredential"
         candidates = [t for t in trusted if issuer is not None and t.matches(issuer)]
         if not candidates:
-            return _failed("trust", [TrustError(f"the issuer {issuer} is not trusted (for {kinds})")])
+            return _failed(CheckName.TRUST, [TrustError(f"the issuer {issuer} is not trusted (for {kinds})")])
         allowed = [t for t in candidates if t.allows(types)]
         if not allowed:
-            return _failed("trust", [TrustError(f"the issuer {issuer} is not trusted for {kinds}")])
+            return _failed(CheckName.TRUST, [TrustError(f"the issuer {issuer} is not trusted for {kinds}")])
         bound = [t for t in allowed if t.bpnl is None or t.bpnl in credential_bpnls(document)]
         if not bound:
             names = ", ".join(sorted(credential_bpnls(document))) or "none"
             return _failed(
-                "trust",
+                CheckName.TRUST,
                 [
                     TrustError(
                         f"the issuer {issuer} speaks for {allowed[0].bpnl} only, but the credential names {names}"
                     )
                 ],
             )
-        return Check("trust", Outcome.PASSED, detail=f"{issuer} is trusted for {kinds}")
+        return Check(CheckName.TRUST, Outcome.PASSED, detail=f"{issuer} is trusted for {kinds}")
 
     def _structure(self, problems: list[BpvcError]) -> Check:
-        return _failed("structure", problems) if problems else Check("structure", Outcome.PASSED)
+        return _failed(CheckName.STRUCTURE, problems) if problems else Check(CheckName.STRUCTURE, Outcome.PASSED)
 
     def _contexts(self, document: dict[str, Any], memo: dict[tuple[str, str], Any], *, canonical: bool = True) -> Check:
         """Safe-mode JSON-LD, the work budget and the signed shape of the document and its proofs.
@@ -401,46 +412,46 @@ class Verifier:
                 dataset_of(unsecured, loader=self._loader, memo=memo)
             check_proof_shapes(document, loader=self._loader, memo=memo)
         except (ContextError, ProcessingError) as err:
-            return _failed("contexts", [err], Outcome.INDETERMINATE)
+            return _failed(CheckName.CONTEXTS, [err], Outcome.INDETERMINATE)
         except BpvcError as err:
-            return _failed("contexts", [err])
-        return Check("contexts", Outcome.PASSED)
+            return _failed(CheckName.CONTEXTS, [err])
+        return Check(CheckName.CONTEXTS, Outcome.PASSED)
 
     def _proof_check(self, outcomes: list[ProofOutcome], fmt: str | None = None) -> Check:
         if fmt is not None and fmt not in self._policy.formats:
             allowed = ", ".join(sorted(self._policy.formats))
-            return _failed("proof", [ProofError(f"the {fmt} format is not allowed by the policy ({allowed})")])
+            return _failed(CheckName.PROOF, [ProofError(f"the {fmt} format is not allowed by the policy ({allowed})")])
         if not outcomes:
-            return _failed("proof", [MalformedError("the document has no proof", json_path="$.proof")])
+            return _failed(CheckName.PROOF, [MalformedError("the document has no proof", json_path="$.proof")])
         warnings = tuple(Problem.from_error(w) for o in outcomes for w in o.warnings)
         failed = [o for o in outcomes if o.errors and not isinstance(o.error, VerificationMethodError)]
         if failed:
             undecided = all(o.indeterminate or isinstance(o.error, (ContextError, ProcessingError)) for o in failed)
             return Check(
-                "proof",
+                CheckName.PROOF,
                 Outcome.INDETERMINATE if undecided else Outcome.FAILED,
                 tuple(Problem.from_error(e) for o in failed for e in o.errors),
                 warnings=warnings,
             )
         if any(o.errors for o in outcomes):
             return Check(
-                "proof",
+                CheckName.PROOF,
                 Outcome.FAILED,
                 detail="a proof's verification method is unusable (see key_ownership)",
                 warnings=warnings,
             )
-        kind = "JWS" if outcomes[0].index < 0 else f"{len(outcomes)} proof(s)"
-        return Check("proof", Outcome.PASSED, detail=f"{kind} verified", warnings=warnings)
+        kind = "JWS" if outcomes[0].is_jws else f"{len(outcomes)} proof(s)"
+        return Check(CheckName.PROOF, Outcome.PASSED, detail=f"{kind} verified", warnings=warnings)
 
     def _key_ownership(self, outcomes: list[ProofOutcome], controller: str | None, purpose: str, role: str) -> Check:
         if not outcomes:
-            return Check("key_ownership", Outcome.SKIPPED, detail="no proof to check")
+            return Check(CheckName.KEY_OWNERSHIP, Outcome.SKIPPED, detail="no proof to check")
         errors: list[BpvcError] = []
         for o in outcomes:
             if isinstance(o.error, VerificationMethodError):
                 errors.extend(o.errors)
             elif o.method is not None and purpose not in o.method.relationships:
-                path = "$.header.kid" if o.index < 0 else f"$.proof[{o.index}].verificationMethod"
+                path = "$.header.kid" if o.is_jws else f"$.proof[{o.index}].verificationMethod"
                 errors.append(
                     VerificationMethodError(
                         f"{o.method.id} is not authorized for {purpose} by its controller {o.method.controller}",
@@ -449,31 +460,33 @@ class Verifier:
                     )
                 )
         if errors:
-            return _failed("key_ownership", errors)
+            return _failed(CheckName.KEY_OWNERSHIP, errors)
         verified = [o for o in outcomes if o.verified and o.method is not None]
         if not verified:
             outcome = Outcome.INDETERMINATE if any(o.indeterminate for o in outcomes) else Outcome.SKIPPED
-            return Check("key_ownership", outcome, detail="no proof verified, so no key could be checked")
+            return Check(CheckName.KEY_OWNERSHIP, outcome, detail="no proof verified, so no key could be checked")
         if self._policy.key_ownership == "skip":
             keys = ", ".join(sorted({o.method.id for o in verified}))  # type: ignore[union-attr]
             return Check(
-                "key_ownership",
+                CheckName.KEY_OWNERSHIP,
                 Outcome.SKIPPED,
                 detail=f'the policy skips it (key_ownership = "skip"): {keys} was not bound to the {role}',
             )
         if controller is None and role == "holder":
             signers = ", ".join(sorted({o.method.controller for o in verified}))  # type: ignore[union-attr]
             return Check(
-                "key_ownership", Outcome.PASSED, detail=f"the presentation names no holder; presented by {signers}"
+                CheckName.KEY_OWNERSHIP,
+                Outcome.PASSED,
+                detail=f"the presentation names no holder; presented by {signers}",
             )
         if controller is None:
-            return _failed("key_ownership", [MalformedError(f"the document names no {role}")])
+            return _failed(CheckName.KEY_OWNERSHIP, [MalformedError(f"the document names no {role}")])
         if any(o.method.controller == controller for o in verified):  # type: ignore[union-attr]
             key = next(o.method.id for o in verified if o.method.controller == controller)  # type: ignore[union-attr]
-            return Check("key_ownership", Outcome.PASSED, detail=f"signed with {key}, controlled by the {role}")
+            return Check(CheckName.KEY_OWNERSHIP, Outcome.PASSED, detail=f"signed with {key}, controlled by the {role}")
         signers = ", ".join(sorted({o.method.controller for o in verified}))  # type: ignore[union-attr]
         return _failed(
-            "key_ownership",
+            CheckName.KEY_OWNERSHIP,
             [
                 VerificationMethodError(
                     f"no proof was made with a key controlled by the {role} {controller} (signed by {signers})",
@@ -506,7 +519,7 @@ class Verifier:
                 else None
             )
         except BpvcError as err:
-            return _failed("validity", [err])
+            return _failed(CheckName.VALIDITY, [err])
         if start is not None and now + skew < start:
             errors.append(RangeValueError(f"not valid before {document[start_field]}", json_path=f"$.{start_field}"))
         if end is not None and now - skew > end:
@@ -522,17 +535,17 @@ class Verifier:
                 )
             )
         if errors:
-            return _failed("validity", errors)
+            return _failed(CheckName.VALIDITY, errors)
         if start is None and end is None:
-            return Check("validity", Outcome.PASSED, detail="no validity period: valid indefinitely")
-        return Check("validity", Outcome.PASSED)
+            return Check(CheckName.VALIDITY, Outcome.PASSED, detail="no validity period: valid indefinitely")
+        return Check(CheckName.VALIDITY, Outcome.PASSED)
 
     def _status(self, document: dict[str, Any], now: dates.Instant) -> Check:
         """Revocation and suspension; fails closed: a status that cannot be read is never taken as fine."""
         if "credentialStatus" not in document:
             if self._require_status:
                 return _failed(
-                    "status",
+                    CheckName.STATUS,
                     [
                         MalformedError(
                             "the policy requires a status, and the credential has no credentialStatus",
@@ -540,17 +553,17 @@ class Verifier:
                         )
                     ],
                 )
-            return Check("status", Outcome.SKIPPED, detail="the credential has no credentialStatus")
+            return Check(CheckName.STATUS, Outcome.SKIPPED, detail="the credential has no credentialStatus")
         if not self._check_status:
-            return Check("status", Outcome.SKIPPED, detail="status checking is turned off by the policy")
+            return Check(CheckName.STATUS, Outcome.SKIPPED, detail="status checking is turned off by the policy")
         results = self._status_checker.check(document, now, lambda doc: self._list_problems(doc, now))
         definite, undecided = outcome_problems(results)
         if definite:
-            return _failed("status", definite + undecided)
+            return _failed(CheckName.STATUS, definite + undecided)
         if undecided:
-            return _failed("status", undecided, Outcome.INDETERMINATE)
+            return _failed(CheckName.STATUS, undecided, Outcome.INDETERMINATE)
         summary = ", ".join(r.summary for r in results)
-        return Check("status", Outcome.PASSED, detail=summary)
+        return Check(CheckName.STATUS, Outcome.PASSED, detail=summary)
 
     def _list_problems(self, document: dict[str, Any], now: dates.Instant) -> list[BpvcError]:
         """Why a status list credential is not acceptable (empty when it verifies)."""
@@ -570,10 +583,12 @@ class Verifier:
         domain checks (carbon footprint stages, units, dates...); other schemas apply to the
         whole credential, as VC JSON Schema says.
         """
-        no_domain = Check("domain", Outcome.SKIPPED, detail="no bpvc record schema named, so no domain checks")
+        no_domain = Check(CheckName.DOMAIN, Outcome.SKIPPED, detail="no bpvc record schema named, so no domain checks")
         entries = document.get("credentialSchema")
         if entries is None:
-            return Check("schema", Outcome.SKIPPED, detail="the credential names no credentialSchema"), no_domain
+            return Check(
+                CheckName.SCHEMA, Outcome.SKIPPED, detail="the credential names no credentialSchema"
+            ), no_domain
         errors: list[BpvcError] = []
         warnings: list[BpvcError] = []
         domain_errors: list[BpvcError] = []
@@ -616,15 +631,17 @@ class Verifier:
             domain_errors += bad
             domain_warnings += notes
         domain = (
-            _outcome_check("domain", domain_errors, domain_warnings, 1, "domain checks passed")
+            _outcome_check(CheckName.DOMAIN, domain_errors, domain_warnings, 1, "domain checks passed")
             if domain_run
             else no_domain
         )
         if undecided and not errors:
             undecided_problems = tuple(Problem.from_error(u) for u in undecided)
             kept = tuple(Problem.from_error(w) for w in warnings)
-            return Check("schema", Outcome.INDETERMINATE, undecided_problems, warnings=kept), domain
-        return _outcome_check("schema", errors + undecided, warnings, checked, f"{checked} schema(s) applied"), domain
+            return Check(CheckName.SCHEMA, Outcome.INDETERMINATE, undecided_problems, warnings=kept), domain
+        return _outcome_check(
+            CheckName.SCHEMA, errors + undecided, warnings, checked, f"{checked} schema(s) applied"
+        ), domain
 
     def _apply_schema(
         self, document: dict[str, Any], schema_id: str
@@ -648,7 +665,7 @@ class Verifier:
         try:
             decoded = jose.decode(token)
         except BpvcError as err:
-            return VerificationResult((_failed("structure", [err]),), None)
+            return VerificationResult((_failed(CheckName.STRUCTURE, [err]),), None)
         payload = decoded.payload
         typ = jose.media_type(decoded.header.get("typ"))
         if typ in (None, "jwt") and ("vc" in payload or "vp" in payload):
@@ -684,10 +701,31 @@ class Verifier:
                 raise RangeValueError("JWT iat is in the future", json_path="$.iat")
             method = jose.verify_jws(decoded, party, self._resolver)
         except ResolutionError as err:
-            return ProofOutcome(-1, decoded.header, None, (err,), True, tuple(warnings))
+            return ProofOutcome(
+                index=JWS_INDEX,
+                proof=decoded.header,
+                method=None,
+                errors=(err,),
+                indeterminate=True,
+                warnings=tuple(warnings),
+            )
         except BpvcError as err:
-            return ProofOutcome(-1, decoded.header, None, (err,), False, tuple(warnings))
-        return ProofOutcome(-1, decoded.header, method, (), False, tuple(warnings))
+            return ProofOutcome(
+                index=JWS_INDEX,
+                proof=decoded.header,
+                method=None,
+                errors=(err,),
+                indeterminate=False,
+                warnings=tuple(warnings),
+            )
+        return ProofOutcome(
+            index=JWS_INDEX,
+            proof=decoded.header,
+            method=method,
+            errors=(),
+            indeterminate=False,
+            warnings=tuple(warnings),
+        )
 
     def _verify_legacy_jwt(
         self, decoded: jose.DecodedJws, now: dates.Instant, challenge: str | None, domain: str | list[str] | None
@@ -695,7 +733,7 @@ class Verifier:
         try:
             document, media = from_legacy_claims(decoded.payload)
         except BpvcError as err:
-            return VerificationResult((_failed("structure", [err]),), decoded.payload)
+            return VerificationResult((_failed(CheckName.STRUCTURE, [err]),), decoded.payload)
         party = model.issuer_id(document) if media == "vc" else jose.holder_of(document)
         outcome = self._jws_outcome(decoded, media, party, now, legacy=True)
         if media == "vp":
@@ -717,10 +755,12 @@ class Verifier:
         jwt_claims: dict[str, Any] | None = None,
     ) -> VerificationResult:
         one = _one_check
-        checks = [_guarded("structure", lambda: self._structure(model.check_presentation(document)), one)]
+        checks = [_guarded(CheckName.STRUCTURE, lambda: self._structure(model.check_presentation(document)), one)]
         memo: dict[tuple[str, str], Any] = {}
         jose_secured = secured_by is not None
-        checks.append(_guarded("contexts", lambda: self._contexts(document, memo, canonical=not jose_secured), one))
+        checks.append(
+            _guarded(CheckName.CONTEXTS, lambda: self._contexts(document, memo, canonical=not jose_secured), one)
+        )
         holder = jose.holder_of(document)
         outcomes: list[ProofOutcome] | None
         if secured_by is not None:
@@ -740,14 +780,18 @@ class Verifier:
         )
         if outcomes is None:
             undecided = "the proofs could not be checked"
-            checks.append(Check("proof", Outcome.INDETERMINATE, detail=undecided))
-            checks.append(Check("key_ownership", Outcome.INDETERMINATE, detail=undecided))
+            checks.append(Check(CheckName.PROOF, Outcome.INDETERMINATE, detail=undecided))
+            checks.append(Check(CheckName.KEY_OWNERSHIP, Outcome.INDETERMINATE, detail=undecided))
         elif outcomes:
             proven = outcomes
-            proof = _guarded("proof", lambda: self._proof_check(proven), one)
+            proof = _guarded(CheckName.PROOF, lambda: self._proof_check(proven), one)
             checks.append(replace(proof, warnings=proof.warnings + replay))
             checks.append(
-                _guarded("key_ownership", lambda: self._key_ownership(proven, holder, "authentication", "holder"), one)
+                _guarded(
+                    CheckName.KEY_OWNERSHIP,
+                    lambda: self._key_ownership(proven, holder, "authentication", "holder"),
+                    one,
+                )
             )
         elif challenge is not None or domain is not None:
             # a binding was asked for, and nothing in the presentation can answer it
@@ -760,14 +804,16 @@ class Verifier:
                 unanswered.append(
                     DomainError("the presentation has no proof, so it is not bound to the domain", json_path="$")
                 )
-            checks.append(_failed("proof", unanswered))
+            checks.append(_failed(CheckName.PROOF, unanswered))
         else:
-            checks.append(Check("proof", Outcome.SKIPPED, detail="the presentation has no proof", warnings=replay))
+            checks.append(
+                Check(CheckName.PROOF, Outcome.SKIPPED, detail="the presentation has no proof", warnings=replay)
+            )
         if jwt_claims:
             claims = jwt_claims
-            checks.append(_guarded("validity", lambda: self._validity({}, now, claims), one))
+            checks.append(_guarded(CheckName.VALIDITY, lambda: self._validity({}, now, claims), one))
         holder_proven = bool(outcomes) and all(
-            c.outcome is Outcome.PASSED for c in checks if c.name in ("proof", "key_ownership")
+            c.outcome is Outcome.PASSED for c in checks if c.name in (CheckName.PROOF, CheckName.KEY_OWNERSHIP)
         )
         results = []
         creds = document.get("verifiableCredential", [])
@@ -784,9 +830,9 @@ class Verifier:
         try:
             enveloped = jose.unwrap_envelope(item)
         except UnsupportedError as err:
-            return VerificationResult((_failed("proof", [err], Outcome.INDETERMINATE),), item)
+            return VerificationResult((_failed(CheckName.PROOF, [err], Outcome.INDETERMINATE),), item)
         except BpvcError as err:
-            return VerificationResult((_failed("structure", [err]),), item)
+            return VerificationResult((_failed(CheckName.STRUCTURE, [err]),), item)
         if enveloped is not None:
             return self._verify_jws(enveloped[1], now, None, None, expected_media=enveloped[0])
         self_asserted = (
@@ -830,10 +876,12 @@ def _with_binding(
             )
     if errors == list(outcome.errors):
         return outcome
-    return ProofOutcome(outcome.index, outcome.proof, outcome.method, tuple(errors), False, outcome.warnings)
+    return replace(outcome, errors=tuple(errors), indeterminate=False)
 
 
-def _outcome_check(name: str, errors: list[BpvcError], warnings: list[BpvcError], applied: int, passed: str) -> Check:
+def _outcome_check(
+    name: CheckName, errors: list[BpvcError], warnings: list[BpvcError], applied: int, passed: str
+) -> Check:
     """Failed on any error, skipped when nothing was ``applied``, else passed with the ``passed`` detail."""
     notes = tuple(Problem.from_error(w) for w in warnings)
     if errors:
@@ -847,7 +895,7 @@ def _format_of(outcomes: list[ProofOutcome], jwt_claims: dict[str, Any] | None) 
     """The policy's name for how a credential is secured."""
     if not outcomes:
         return None
-    if outcomes[0].index < 0:
+    if outcomes[0].is_jws:
         return "vcdm1.1-jwt" if jwt_claims is not None and "vc" in jwt_claims else "vc+jwt"
     types = {o.proof.get("type") for o in outcomes if isinstance(o.proof, dict)}
     return "di" if types <= {"DataIntegrityProof"} else "legacy-ld"

@@ -17,7 +17,7 @@ import sys, importlib.abc
 class _Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in {"starlette", "uvicorn", "segno", "psycopg", "httptools", "uvloop"}:
-            raise ImportError(f"blocked for the test: {name}")
+            raise ModuleNotFoundError(f"blocked for the test: {name}", name=name)
         return None
 sys.meta_path.insert(0, _Block())
 """
@@ -62,3 +62,12 @@ def test_qr_without_its_extra_names_the_extra(tmp_path: Path) -> None:
     assert done.stdout.startswith("qr ")
     assert "pip install 'bpvc[qr]'" in done.stdout
     assert not (tmp_path / "qr.svg").exists()
+
+
+def test_serve_without_its_extra_names_the_extra() -> None:
+    done = _run("from bpvc.cli import main\nmain(['serve', '--port', '0'])\n")
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert "the HTTP service needs the 'server' extra (starlette is not installed)" in lines[0]
+    assert "pip install 'bpvc[server]'" in lines[0]

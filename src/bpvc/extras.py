@@ -16,5 +16,5 @@ def require(module: str, extra: str) -> ModuleType:
     """Import ``module``, or raise :class:`MissingExtraError` naming ``extra``."""
     try:
         return importlib.import_module(module)
-    except ImportError:
-        raise MissingExtraError(extra, module.split(".")[0]) from None
+    except ImportError as err:
+        raise MissingExtraError(extra, (err.name or module).split(".")[0]) from None

@@ -15,11 +15,11 @@ import os
 from typing import Any
 
 import click
-import uvicorn
 
-from ..errors import BpvcError
+from ..errors import BpvcError, MissingExtraError
+from ..extras import require
 from ..fetch import Fetcher
-from ..server.app import DEFAULT_MAX_BODY_BYTES, ServerConfig, create_app
+from ..server import DEFAULT_MAX_BODY_BYTES
 from ..server.passport_page import load_passports
 from ..status.checker import StatusChecker
 from ..status.registry import Registry
@@ -139,6 +139,11 @@ def serve(
     passports: str | None,
 ) -> None:
     """Serve the W3C VC API: verify credentials and presentations; issue with --issuer-key."""
+    try:
+        app = require("bpvc.server.app", "server")
+        require("uvicorn", "server")
+    except MissingExtraError as err:
+        setup_fail(err.detail)
     if registry and (not issuer_key or not status_base):
         raise click.UsageError("--registry needs --issuer-key (to sign the lists) and --status-base")
     if create_registry and not registry:
@@ -178,7 +183,7 @@ def serve(
         held = load_passports(passports) if passports else None
     except BpvcError as err:
         setup_fail(f"--passports: {err.detail}")
-    config = ServerConfig(
+    config = app.ServerConfig(
         verifier=verifier,
         issuer=signer,
         token=token if signer else None,
@@ -199,10 +204,12 @@ def serve(
         + (f", {len({p.file for p in held.values()})} passports from {passports}" if held is not None else "")
     )
     click.echo(f"bpvc serve: {enabled} on http://{host}:{port}", err=True)
-    _run(create_app(config), host, port)
+    _run(app.create_app(config), host, port)
 
 
 def _run(app: Any, host: str, port: int) -> None:
+    import uvicorn  # the server extra, checked before the service was built
+
     uvicorn.run(
         app,
         host=host,

@@ -1,1 +1,7 @@
-"""The HTTP service (W3C VC API) behind ``bpvc serve``; needs the ``server`` extra."""
+"""The HTTP service (W3C VC API) behind ``bpvc serve``; needs the ``server`` extra (starlette, uvicorn).
+
+This package's ``__init__`` imports nothing from the extra, so the CLI can read its defaults
+without it; :mod:`bpvc.server.app` is the service itself.
+"""
+
+DEFAULT_MAX_BODY_BYTES = 1_048_576  # a request body larger than this is refused with 413

@@ -77,9 +77,9 @@ from ..securing.suites import SUITES
 from ..status.registry import RegistryUnavailableError
 from ..verify.result import Outcome, Problem, VerificationResult
 from ..verify.verifier import Verifier
+from . import DEFAULT_MAX_BODY_BYTES as DEFAULT_MAX_BODY_BYTES
 from . import passport_page
 
-DEFAULT_MAX_BODY_BYTES = 1_048_576
 JSON_MEDIA_TYPES = frozenset({"application/json", "application/ld+json"})
 JWS_MEDIA_TYPE = "application/vc+jwt"
 PROBLEM_MEDIA_TYPE = "application/problem+json"

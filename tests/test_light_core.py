@@ -71,3 +71,13 @@ def test_serve_without_its_extra_names_the_extra() -> None:
     assert len(lines) == 1, done.stderr
     assert "the HTTP service needs the 'server' extra (starlette is not installed)" in lines[0]
     assert "pip install 'bpvc[server]'" in lines[0]
+
+
+def test_qr_command_without_its_extra_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    credential = tmp_path / "passport.vc.json"
+    credential.write_text(json.dumps({"credentialSubject": {"id": "https://passports.example/p/1"}}), encoding="utf-8")
+    out = tmp_path / "qr.svg"
+    done = _run("from bpvc.cli import main\nmain(sys.argv[1:])\n", "qr", str(credential), "-o", str(out))
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'bpvc[qr]'" in done.stderr
+    assert not out.exists()

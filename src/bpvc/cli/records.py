@@ -18,7 +18,7 @@ import click
 
 from .. import qrcode, strict_json
 from ..crossborder import classification
-from ..errors import BpvcError, MalformedError
+from ..errors import BpvcError, MalformedError, MissingExtraError
 from ..files import atomic_path
 from ..jsonld.contexts import ContextLoader
 from ..records import consortium, footprint, passport, pcf_import
@@ -418,6 +418,8 @@ def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None
     try:
         with atomic_path(out, suffix=suffix) as tmp:
             qrcode.render(link, str(tmp), scale=scale)
+    except MissingExtraError as err:
+        setup_fail(err.detail)
     except OSError as err:
         setup_fail(f"cannot write the QR code {out}: {os_reason(err)}")
     click.echo(f"{out}: {link}")

@@ -85,3 +85,14 @@ def test_domain_rules_decide_the_domain_check() -> None:
     without = {c.name: c for c in Verifier(domain_rules=NO_DOMAIN_RULES).verify(signed, now=NOW).checks}
     assert without["domain"].outcome is Outcome.SKIPPED
     assert without["proof"].outcome is Outcome.PASSED
+
+
+def test_the_result_says_how_the_credential_was_secured_and_by_which_key() -> None:
+    key = _key()
+    credential = _passport(key)
+    di = Verifier().verify(secure_credential(credential, key, created=CREATED), now=NOW)
+    assert (di.securing, di.verification_methods) == ("di", (key.verification_method,))
+    token = secure_credential(credential, key, fmt="jwt")
+    jwt = Verifier().verify(token, now=NOW)
+    assert (jwt.securing, jwt.verification_methods) == ("vc+jwt", (key.verification_method,))
+    assert jwt.verified and di.verified

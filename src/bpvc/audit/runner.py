@@ -22,7 +22,6 @@ from .. import data_model as model
 from .. import dates
 from ..cf import declaration
 from ..errors import BpvcError
-from ..securing import jose
 from ..securing.data_integrity import proofs_of
 from ..verify.policy import Policy, load_policy
 from ..verify.result import Outcome, VerificationResult
@@ -107,7 +106,7 @@ def check(received: Received, verifier: Verifier, now: datetime, *, stratum: str
         stratum=stratum,
         defects=defects,
         reasons=reasons,
-        signed_by=_signed_by(received),
+        signed_by=", ".join(result.verification_methods) or None,
         source=received.name,
         passport_id=trace.passport_id,
         serial=trace.serial,
@@ -146,18 +145,6 @@ def _format(received: Received) -> str:
     if received.document is None:
         return "unreadable"
     return "enveloped" if received.enveloped else "no proof"
-
-
-def _signed_by(received: Received) -> str | None:
-    text = received.raw.decode("utf-8", errors="replace").strip()
-    if jose.looks_like_jws(text):
-        try:
-            kid = jose.decode(text).header.get("kid")
-            return str(kid) if kid else None
-        except BpvcError:
-            return None
-    methods = [p.get("verificationMethod") for p in proofs_of(received.document or {}) if isinstance(p, dict)]
-    return ", ".join(str(m) for m in methods if m) or None
 
 
 def start_pool(config: VerifierConfig, workers: int | None) -> ProcessPoolExecutor | None:

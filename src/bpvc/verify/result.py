@@ -80,6 +80,10 @@ class VerificationResult:
     credentials: tuple[VerificationResult, ...] = field(default=())
     # selectively disclosed credentials (SD-JWT VC): the JSON paths of the claims the holder disclosed
     disclosed: tuple[str, ...] | None = None
+    # how the credential was secured, in the policy's format names (di, vc+jwt, vcdm1.1-jwt, legacy-ld)
+    securing: str | None = None
+    # the verification methods its proofs (or its JWS ``kid``) name, in order
+    verification_methods: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:

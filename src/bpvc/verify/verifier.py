@@ -319,7 +319,13 @@ class Verifier:
             lambda check: (check, Check(CheckName.DOMAIN, Outcome.INDETERMINATE, detail="the schema check stopped")),
         )
         checks += [status, *schema_checks, trust]
-        return VerificationResult(tuple(checks), document)
+        secured = outcomes or []
+        return VerificationResult(
+            tuple(checks),
+            document,
+            securing=_format_of(secured, jwt_claims),
+            verification_methods=_methods_of(secured),
+        )
 
     def _embedded_proofs(
         self,
@@ -889,6 +895,12 @@ def _outcome_check(
     if not applied:
         return Check(name, Outcome.SKIPPED, detail=f"nothing could be applied ({name})", warnings=notes)
     return Check(name, Outcome.PASSED, detail=passed, warnings=notes)
+
+
+def _methods_of(outcomes: list[ProofOutcome]) -> tuple[str, ...]:
+    """The verification methods the proofs name (a JWS's ``kid``), whether or not they resolved."""
+    named = (o.proof.get("kid" if o.is_jws else "verificationMethod") for o in outcomes if isinstance(o.proof, dict))
+    return tuple(str(m) for m in named if isinstance(m, str) and m)
 
 
 def _format_of(outcomes: list[ProofOutcome], jwt_claims: dict[str, Any] | None) -> str | None:

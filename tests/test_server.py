@@ -823,3 +823,22 @@ def test_serve_refuses_a_bad_policy(served: list[tuple[Any, str, int]], tmp_path
     result = CliRunner().invoke(main, ["serve", "--policy", str(tmp_path / "missing.toml")])
     assert result.exit_code == 2 and "does not exist" in result.output
     assert not served
+
+
+def test_verify_responses_match_the_openapi_document(client: TestClient, signed: dict[str, Any]) -> None:
+    """The real bodies, valid and tampered, against the schemas the service publishes (no check left out)."""
+    from jsonschema import Draft202012Validator
+
+    document = client.get("/openapi.json").json()
+    validator = Draft202012Validator({"$ref": "#/components/schemas/VerifyResponse", **document})
+    tampered = copy.deepcopy(signed)
+    tampered["credentialSubject"]["id"] = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    for credential in (signed, tampered):
+        body = {"verifiableCredential": credential, "options": {"returnResults": True}}
+        response = client.post("/credentials/verify", json=body)
+        errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(response.json())]
+        assert not errors, errors
+        names = {c["name"] for c in response.json()["results"]["checks"]}
+        assert "domain" in names
+    schema_names = document["components"]["schemas"]["VerifyResponse"]["properties"]["results"]["properties"]
+    assert "domain" in schema_names["checks"]["items"]["properties"]["name"]["enum"]

@@ -75,7 +75,7 @@ from ..sd_jwt.compact import looks_like_sd_jwt
 from ..securing import jose
 from ..securing.suites import SUITES
 from ..status.registry import RegistryUnavailableError
-from ..verify.result import Outcome, Problem, VerificationResult
+from ..verify.result import CheckName, Outcome, Problem, VerificationResult
 from ..verify.verifier import Verifier
 from . import DEFAULT_MAX_BODY_BYTES as DEFAULT_MAX_BODY_BYTES
 from . import passport_page
@@ -858,8 +858,25 @@ def openapi_document(version: str) -> dict[str, Any]:
             "problemDetails": {"type": "array", "items": _ref("ProblemDetail")},
             "results": {
                 "type": "object",
-                "description": "with options.returnResults: every check (structure, contexts, proof, key_ownership, "
-                "validity, status, schema, trust) with its outcome passed|failed|indeterminate|skipped",
+                "description": "with options.returnResults: every check with its outcome",
+                "properties": {
+                    "kind": {"enum": ["credential", "presentation"]},
+                    "checks": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["name", "outcome", "problems"],
+                            "properties": {
+                                # from the enums the verifier uses, so the document cannot miss a check
+                                "name": {"enum": [n.value for n in CheckName]},
+                                "outcome": {"enum": [o.value for o in Outcome]},
+                                "problems": {"type": "array", "items": _ref("ProblemDetail")},
+                                "detail": {"type": "string"},
+                                "warnings": {"type": "array", "items": _ref("ProblemDetail")},
+                            },
+                        },
+                    },
+                },
             },
             "credential": {"type": "object", "description": "with options.returnCredential"},
             "presentation": {"type": "object", "description": "with options.returnCredential"},

@@ -5,3 +5,10 @@ without it; :mod:`bpvc.server.app` is the service itself.
 """
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576  # a request body larger than this is refused with 413
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/ld+json"})
+JWS_MEDIA_TYPE = "application/vc+jwt"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+ABOUT_BLANK = "about:blank"
+STATUS_PURPOSES = ("revocation", "suspension")
+STATUS_ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
+ISSUE_OPTIONS = frozenset({"format", "statusPurpose", "cryptosuite"})

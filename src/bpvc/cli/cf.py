@@ -33,7 +33,7 @@ from ..files import write_atomic
 from ..securing.suites import SUITES
 from ..verify.policy import load_policy
 from ..verify.verifier import Verifier
-from .main import ContextMapping, Instant, _did_documents, _load_signer
+from .common import ContextMapping, Instant, did_documents, load_signer
 
 CONTEXT, INSTANT = ContextMapping(), Instant()
 
@@ -119,7 +119,7 @@ def _verifier(params: dict[str, Any], received: list[inputs.Received]) -> Verifi
             policy=load_policy(params["policy_path"]) if params["policy_path"] else None,
             contexts={**declaration.contexts(), **{u: p for u, p, _ in params["contexts"]}},
             context_pins={u: pin for u, _, pin in params["contexts"] if pin},
-            did_documents=_did_documents(params["did_docs"]),
+            did_documents=did_documents(params["did_docs"]),
             status_lists=lists,
         )
 
@@ -314,7 +314,7 @@ def issue_cmd(
     if fmt == "jwt" and suite:
         raise click.UsageError("--suite applies to --format di only")
     (profile,) = _profiles((profile_name,), ())
-    signer = _setup(lambda: _load_signer(key_path, None), f"key {key_path}")
+    signer = _setup(lambda: load_signer(key_path, None), f"key {key_path}")
     inventory = _inventory(inventory_path)
     (result,), _ = _results(inventory, [profile], params)
     for warning in result.warnings:

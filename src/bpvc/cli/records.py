@@ -1,6 +1,7 @@
 """The record commands of ``bpvc``: validate, issue passport|footprint, schema fields, qr.
 
-They sit on the groups defined in :mod:`bpvc.cli.main` and share its helpers.
+``issue passport`` and ``issue footprint`` join the ``issue`` group of :mod:`bpvc.cli.issue`; the
+helpers they share with the other commands are in :mod:`bpvc.cli.common`.
 """
 
 from __future__ import annotations
@@ -26,18 +27,8 @@ from ..records.report import ValidationReport
 from ..schema import TIERS
 from ..securing import jose
 from ..securing.suites import SUITES
-from .fileio import os_reason, prepare_folder, read_bytes, read_text, setup_fail
-from .main import (
-    INSTANT,
-    StatusRequest,
-    _emit,
-    _fail,
-    _load_signer,
-    _sign,
-    issue,
-    main,
-    status_options,
-)
+from .common import INSTANT, StatusRequest, emit, load_signer, sign_document, status_options
+from .fileio import fail, os_reason, prepare_folder, read_bytes, read_text, setup_fail
 
 CLASSIFICATION_HELP = "An operator's field classification over the bundled one (default: $BPVC_CLASSIFICATION)."
 
@@ -80,10 +71,10 @@ def related_resource(path: Path) -> dict[str, str]:
         try:
             document, media = strict_json.loads(raw), "application/vc"
         except ValueError as err:
-            _fail(f"footprint {path}: not JSON or a vc+jwt: {strict_json.describe(err)}")
+            fail(f"footprint {path}: not JSON or a vc+jwt: {strict_json.describe(err)}")
     ident = document.get("id") if isinstance(document, dict) else None
     if not isinstance(ident, str):
-        _fail(f"footprint {path}: the credential has no id to link to")
+        fail(f"footprint {path}: the credential has no id to link to")
     digest = base64.b64encode(hashlib.sha384(raw.strip()).digest()).decode("ascii")
     return {"id": ident, "mediaType": media, "digestSRI": f"sha384-{digest}"}
 
@@ -95,7 +86,7 @@ def _load_record(path: str, kind: str) -> tuple[Any, str | None]:
     except OSError as err:  # the file is missing or unreadable: the command cannot run (exit 2)
         setup_fail(f"{kind} record {path}: {os_reason(err)}")
     except MalformedError as err:  # the file is there but is not an acceptable record (exit 1)
-        _fail(f"{kind} record {path}: {err.detail}")
+        fail(f"{kind} record {path}: {err.detail}")
 
 
 def _refuse_invalid(report: ValidationReport, path: str) -> None:
@@ -105,7 +96,7 @@ def _refuse_invalid(report: ValidationReport, path: str) -> None:
     for finding in report.warnings:
         click.echo(f"warning {finding.json_path}: {finding.message}", err=True)
     if not report.valid:
-        _fail(refusal(report, path))
+        fail(refusal(report, path))
 
 
 def refusal(report: ValidationReport, path: str) -> str:
@@ -169,7 +160,7 @@ def unsigned_credential(
 def secure_record(unsigned: dict[str, Any], signer: Any, options: RecordOptions) -> dict[str, Any] | str:
     """Secure a record's credential, with status entries in the registry when asked: the one issuing path."""
     if options.fmt != "sd-jwt":
-        return _sign(
+        return sign_document(
             unsigned,
             signer,
             fmt=options.fmt,
@@ -217,7 +208,7 @@ def _issue(options: RecordOptions, record_path: str, out: str | None, batch: Bat
     if Path(record_path).is_dir():
         raise click.UsageError(f"{record_path} is a folder")
     record, encoding_problem = _load_record(record_path, options.kind)
-    signer = _load_signer(options.key_path, None)
+    signer = load_signer(options.key_path, None)
     unsigned, report = unsigned_credential(options, record, encoding_problem, signer.controller)
     _refuse_invalid(report, record_path)
     assert unsigned is not None
@@ -229,10 +220,10 @@ def _issue(options: RecordOptions, record_path: str, out: str | None, batch: Bat
     if batch.as_json:
         if out is None:
             raise click.UsageError("--json needs -o (the credential itself goes to the file)")
-        _emit(signed, out, f"issued {options.kind} {record_path}")
+        emit(signed, out, f"issued {options.kind} {record_path}")
         click.echo(json.dumps(summary, indent=2))
         return
-    _emit(signed, out, f"issued {options.kind} {record_path}")
+    emit(signed, out, f"issued {options.kind} {record_path}")
     click.echo(f"credential id {summary['id']}", err=True)
 
 
@@ -284,7 +275,7 @@ def _batch_options(f: Any) -> Any:
     return f
 
 
-@issue.command("passport")
+@click.command("passport")
 @click.argument("record_path", metavar="RECORD")
 @click.option(
     "--model-version",
@@ -319,7 +310,7 @@ def issue_passport(
     _issue(opts, record_path, out, BatchFlags(fail_fast, jobs, as_json))
 
 
-@issue.command("footprint")
+@click.command("footprint")
 @click.argument("record_path", metavar="RECORD")
 @click.option("--from", "source", type=click.Choice(pcf_import.FORMATS), help="Input format (default: detected).")
 @_record_options
@@ -340,7 +331,7 @@ def issue_footprint(
     _issue(RecordOptions("footprint", source=source, **options), record_path, out, BatchFlags(fail_fast, jobs, as_json))
 
 
-@main.command()
+@click.command()
 @click.argument("kind", type=click.Choice(["passport", "footprint"]))
 @click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
 @click.option("--from", "source", type=click.Choice(pcf_import.FORMATS), help="Footprint format (default: detected).")
@@ -367,7 +358,7 @@ def validate(kind: str, record_path: str, source: str | None, model_version: str
     sys.exit(0 if report.valid else 1)
 
 
-@main.group()
+@click.group()
 def schema() -> None:
     """The record schemas bpvc validates against."""
 
@@ -395,7 +386,7 @@ def schema_fields(
         click.echo(f"{f.path:<72} {f.tier:<20} {china:<48} {action:<16} {f.type}{optional}")
 
 
-@main.command()
+@click.command()
 @click.argument("credential_path", metavar="CREDENTIAL", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.svg or FILE.png")
 @click.option(

@@ -10,7 +10,8 @@ import click
 from ..crossborder import views
 from ..crossborder.classification import AUDIENCES
 from ..records import footprint, passport, pcf_import
-from .main import _emit, _fail
+from .common import emit
+from .fileio import fail
 from .records import CLASSIFICATION_HELP, _load_record, _refuse_invalid, load_classification
 
 
@@ -34,11 +35,11 @@ def build_checked_view(
     view = views.build_view(record, table, tier, export_to=export_to)
     problems = views.validate_view(view)
     if problems:
-        _fail(f"the view does not validate against {views.view_schema_id(schema_id)}: {problems[0]}")
+        fail(f"the view does not validate against {views.view_schema_id(schema_id)}: {problems[0]}")
     return view
 
 
-@click.command("view")  # registered by bpvc.cli.main
+@click.command("view")  # added to the root group in bpvc.cli.main
 @click.argument("kind", type=click.Choice(["passport", "footprint"]))
 @click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
 @click.option("--tier", required=True, type=click.Choice(list(AUDIENCES)), help="The recipient's Annex XIII audience.")
@@ -67,7 +68,7 @@ def _view(
         f"{len(result['withheld'])} field(s) withheld, {len(result['aggregates'])} aggregate(s)",
         err=True,
     )
-    _emit(json.dumps(result, indent=2, ensure_ascii=False), out, "wrote view")
+    emit(json.dumps(result, indent=2, ensure_ascii=False), out, "wrote view")
 
 
 view: click.Command = _view

@@ -22,7 +22,23 @@ import click
 from ..errors import BpvcError, KeyFileError
 from ..files import terminate_cleanly
 from ..status.registry import RegistryUnavailableError
-from . import audit, cf, contexts, export, issue, keys, policy, records, serve, status, verify, view
+from . import (
+    audit,
+    cf,
+    contexts,
+    export,
+    issue,
+    keys,
+    policy,
+    qr,
+    records,
+    schema,
+    serve,
+    status,
+    validate,
+    verify,
+    view,
+)
 from .fileio import SetupError, os_reason, safe_streams
 
 
@@ -77,9 +93,9 @@ for command in (
     issue.present,
     verify.verify,
     contexts.contexts,
-    records.validate,
-    records.schema,
-    records.qr,
+    validate.validate,
+    schema.schema,
+    qr.qr,
     status.status,
     audit.audit,
     serve.serve,

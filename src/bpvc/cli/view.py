@@ -12,17 +12,17 @@ from ..crossborder.classification import AUDIENCES
 from ..records import footprint, passport, pcf_import
 from .common import emit
 from .fileio import fail
-from .records import CLASSIFICATION_HELP, _load_record, _refuse_invalid, load_classification
+from .records import CLASSIFICATION_HELP, load_classification, load_record, refuse_invalid
 
 
 def valid_record(kind: str, path: str, *, model_version: str | None = None, source: str | None = None) -> Any:
     """The record at ``path`` after its schema and domain checks (refused with every finding when invalid)."""
-    record, encoding_problem = _load_record(path, kind)
+    record, encoding_problem = load_record(path, kind)
     if kind == "passport":
         report = passport.validate(record, version=model_version, encoding_problem=encoding_problem)
     else:
         report = footprint.validate(record, source=source, encoding_problem=encoding_problem)
-    _refuse_invalid(report, path)
+    refuse_invalid(report, path)
     schema_id = passport.MODELS[report.model].schema_id if kind == "passport" else footprint.MODEL.schema_id
     return report.record, schema_id
 

@@ -34,9 +34,7 @@ from ..securing.suites import SUITES
 from ..verify.policy import load_policy
 from ..verify.verifier import Verifier
 from .cf_table import side_by_side
-from .common import ContextMapping, Instant, did_documents, load_signer
-
-CONTEXT, INSTANT = ContextMapping(), Instant()
+from .common import CONTEXT, INSTANT, did_documents, load_signer
 
 
 class SetupError(click.ClickException):

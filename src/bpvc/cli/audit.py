@@ -25,8 +25,8 @@ from ..audit.report import AuditInput, AuditReport, NotCredential, render_html
 from ..audit.rows import to_csv
 from ..audit.source import Received, input_digest, read_batch
 from ..errors import BpvcError
+from .common import CONTEXT, INSTANT, did_documents, policy_from, url_files
 from .fileio import os_reason, read_bytes, setup_fail, write_output
-from .main import CONTEXT, INSTANT, _did_documents, _files, main, policy_from
 
 STRATA: dict[str, Callable[[Received], str]] = {
     "issuer": lambda r: r.issuer or "(unknown issuer)",
@@ -107,7 +107,7 @@ def _digest(path: str) -> str:
     return hashlib.sha256(read_bytes(path, "input", config=True)).hexdigest()
 
 
-@main.command()
+@click.command()
 @click.argument("source", type=click.Path(exists=True))
 @click.option("--sample", type=click.IntRange(1), help="Sample this many credentials.")
 @click.option("--rate", type=click.FloatRange(0, 1, min_open=True), help="Sample this fraction of the batch.")
@@ -151,9 +151,9 @@ def audit(**params: Any) -> None:
     config = runner.VerifierConfig(
         now=now,
         policy_path=params["policy_path"],
-        did_documents=_did_documents(params["did_docs"]),
-        contexts=_files(params["contexts"], "context"),
-        status_lists=_files(params["status_lists"], "status list"),
+        did_documents=did_documents(params["did_docs"]),
+        contexts=url_files(params["contexts"], "context"),
+        status_lists=url_files(params["status_lists"], "status list"),
     )
     try:
         config.build()  # the same for the rest of the configuration

@@ -29,8 +29,8 @@ from ..files import write_atomic
 from ..keys.primitives import KeyPair, load_key
 from ..records import consortium
 from ..status.registry import RegistryUnavailableError
+from .common import PASSPHRASE_ENV, issuing_registry, registry_location
 from .fileio import os_reason, prepare_folder, setup_fail, write_output
-from .main import PASSPHRASE_ENV, issuing_registry, registry_location
 from .records import RecordOptions, issued_summary, refusal, secure_record, unsigned_credential
 
 # the namespace of derived credential ids (a fixed random UUID: ids of bpvc batches, nothing else)

@@ -24,8 +24,8 @@ from ..sd_jwt.disclosures import Disclosure
 from ..sd_jwt.vc import MODELS_BY_VCT, RECORD_CLAIM
 from ..sd_jwt.verify import unpack
 from ..securing import jose
-from .fileio import load_json, write_output
-from .main import INSTANT, _fail, _load_signer
+from .common import INSTANT, load_signer
+from .fileio import fail, load_json, write_output
 from .records import CLASSIFICATION_HELP, load_classification
 from .sdjwt import present_sd_jwt, read_sd_jwt
 from .view import build_checked_view, valid_record
@@ -42,7 +42,7 @@ class _DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group("export", cls=_DefaultGroup)  # registered by bpvc.cli.main
+@click.group("export", cls=_DefaultGroup)  # added to the root group in bpvc.cli.main
 def _export() -> None:
     """Export a record's view or SD-JWT presentation to a recipient abroad, and keep the signed export log."""
 
@@ -120,7 +120,7 @@ def export_run(
     except MalformedError as err:
         raise click.BadParameter(err.detail, param_hint="--legal-basis") from None
     when = moment or dates.now_instant()
-    signer = _load_signer(key_path, None)
+    signer = load_signer(key_path, None)
     sd_jwt = read_sd_jwt(record_path)
     if sd_jwt is not None:
         text = present_sd_jwt(
@@ -236,7 +236,7 @@ def export_log_show(log_path: str, as_json: bool) -> None:
     try:
         lines, _ = export_log.read(log_path)
     except export_log.ExportLogError as err:
-        _fail(err.detail)
+        fail(err.detail)
     rows = []
     for number, line in lines:
         try:

@@ -13,8 +13,8 @@ import sys
 import click
 
 from ..crossborder import odrl
-from .fileio import load_json
-from .main import _emit, _fail
+from .common import emit
+from .fileio import fail, load_json
 
 _BPNL = re.compile(r"BPNL[0-9A-Z]{12}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -35,7 +35,7 @@ def _names(profile: odrl.Profile | None) -> str:
     return " and ".join(checker.name for checker in odrl.checkers(profile))
 
 
-@click.group("policy")  # registered by bpvc.cli.main
+@click.group("policy")  # added to the root group in bpvc.cli.main
 def _policy() -> None:
     """Dataspace usage policies for what is shared."""
 
@@ -78,7 +78,7 @@ def policy_odrl(
         contract_references=list(contracts) or None,
         until=until,
     )
-    _emit(json.dumps(result, indent=2), out, "wrote the usage and access policies")
+    emit(json.dumps(result, indent=2), out, "wrote the usage and access policies")
     click.echo(f"checked against {_names(profile)}", err=True)
 
 
@@ -103,7 +103,7 @@ def policy_check(file: str, kind: str, profile_dir: str | None) -> None:
         found += len(problems)
     names = _names(profile)
     if found:
-        _fail(f"{file}: does not conform to the Catena-X ODRL profile ({found} problem(s)); checked against {names}")
+        fail(f"{file}: does not conform to the Catena-X ODRL profile ({found} problem(s)); checked against {names}")
     click.echo(f"{file}: conforms to the Catena-X ODRL profile ({kind}); checked against {names}")
     sys.exit(0)
 

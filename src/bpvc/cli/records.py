@@ -1,6 +1,7 @@
-"""The record commands of ``bpvc``: validate, issue passport|footprint, schema fields, qr.
+"""``bpvc issue passport`` and ``bpvc issue footprint``, and the record helpers other commands share.
 
-They sit on the groups defined in :mod:`bpvc.cli.main` and share its helpers.
+The two commands join the ``issue`` group of :mod:`bpvc.cli.issue`. ``bpvc validate``, ``bpvc schema``
+and ``bpvc qr`` are in the modules of those names.
 """
 
 from __future__ import annotations
@@ -16,28 +17,16 @@ from typing import Any
 
 import click
 
-from .. import qrcode, strict_json
+from .. import strict_json
 from ..crossborder import classification
-from ..errors import BpvcError, MalformedError, MissingExtraError
-from ..files import atomic_path
+from ..errors import BpvcError, MalformedError
 from ..jsonld.contexts import ContextLoader
 from ..records import consortium, footprint, passport, pcf_import
 from ..records.report import ValidationReport
-from ..schema import TIERS
 from ..securing import jose
 from ..securing.suites import SUITES
-from .fileio import os_reason, prepare_folder, read_bytes, read_text, setup_fail
-from .main import (
-    INSTANT,
-    StatusRequest,
-    _emit,
-    _fail,
-    _load_signer,
-    _sign,
-    issue,
-    main,
-    status_options,
-)
+from .common import INSTANT, StatusRequest, emit, load_signer, sign_document, status_options
+from .fileio import fail, os_reason, read_bytes, setup_fail
 
 CLASSIFICATION_HELP = "An operator's field classification over the bundled one (default: $BPVC_CLASSIFICATION)."
 
@@ -80,32 +69,32 @@ def related_resource(path: Path) -> dict[str, str]:
         try:
             document, media = strict_json.loads(raw), "application/vc"
         except ValueError as err:
-            _fail(f"footprint {path}: not JSON or a vc+jwt: {strict_json.describe(err)}")
+            fail(f"footprint {path}: not JSON or a vc+jwt: {strict_json.describe(err)}")
     ident = document.get("id") if isinstance(document, dict) else None
     if not isinstance(ident, str):
-        _fail(f"footprint {path}: the credential has no id to link to")
+        fail(f"footprint {path}: the credential has no id to link to")
     digest = base64.b64encode(hashlib.sha384(raw.strip()).digest()).decode("ascii")
     return {"id": ident, "mediaType": media, "digestSRI": f"sha384-{digest}"}
 
 
-def _load_record(path: str, kind: str) -> tuple[Any, str | None]:
+def load_record(path: str, kind: str) -> tuple[Any, str | None]:
     """The record and its encoding problem (a UTF-16 or BOM file is read, and reported)."""
     try:
         return consortium.read_record(path)
     except OSError as err:  # the file is missing or unreadable: the command cannot run (exit 2)
         setup_fail(f"{kind} record {path}: {os_reason(err)}")
     except MalformedError as err:  # the file is there but is not an acceptable record (exit 1)
-        _fail(f"{kind} record {path}: {err.detail}")
+        fail(f"{kind} record {path}: {err.detail}")
 
 
-def _refuse_invalid(report: ValidationReport, path: str) -> None:
+def refuse_invalid(report: ValidationReport, path: str) -> None:
     """Print every finding; refuse an invalid record (the warnings may say why it cannot be issued)."""
     for finding in report.errors:
         click.echo(f"error   {finding.json_path}: {finding.message}", err=True)
     for finding in report.warnings:
         click.echo(f"warning {finding.json_path}: {finding.message}", err=True)
     if not report.valid:
-        _fail(refusal(report, path))
+        fail(refusal(report, path))
 
 
 def refusal(report: ValidationReport, path: str) -> str:
@@ -169,7 +158,7 @@ def unsigned_credential(
 def secure_record(unsigned: dict[str, Any], signer: Any, options: RecordOptions) -> dict[str, Any] | str:
     """Secure a record's credential, with status entries in the registry when asked: the one issuing path."""
     if options.fmt != "sd-jwt":
-        return _sign(
+        return sign_document(
             unsigned,
             signer,
             fmt=options.fmt,
@@ -216,10 +205,10 @@ def _issue(options: RecordOptions, record_path: str, out: str | None, batch: Bat
         raise click.UsageError("--fail-fast and --jobs apply to a batch (a folder, a .jsonl file or -)")
     if Path(record_path).is_dir():
         raise click.UsageError(f"{record_path} is a folder")
-    record, encoding_problem = _load_record(record_path, options.kind)
-    signer = _load_signer(options.key_path, None)
+    record, encoding_problem = load_record(record_path, options.kind)
+    signer = load_signer(options.key_path, None)
     unsigned, report = unsigned_credential(options, record, encoding_problem, signer.controller)
-    _refuse_invalid(report, record_path)
+    refuse_invalid(report, record_path)
     assert unsigned is not None
     if options.kind == "footprint":
         for line in report.conversions:
@@ -229,10 +218,10 @@ def _issue(options: RecordOptions, record_path: str, out: str | None, batch: Bat
     if batch.as_json:
         if out is None:
             raise click.UsageError("--json needs -o (the credential itself goes to the file)")
-        _emit(signed, out, f"issued {options.kind} {record_path}")
+        emit(signed, out, f"issued {options.kind} {record_path}")
         click.echo(json.dumps(summary, indent=2))
         return
-    _emit(signed, out, f"issued {options.kind} {record_path}")
+    emit(signed, out, f"issued {options.kind} {record_path}")
     click.echo(f"credential id {summary['id']}", err=True)
 
 
@@ -284,7 +273,7 @@ def _batch_options(f: Any) -> Any:
     return f
 
 
-@issue.command("passport")
+@click.command("passport")
 @click.argument("record_path", metavar="RECORD")
 @click.option(
     "--model-version",
@@ -319,7 +308,7 @@ def issue_passport(
     _issue(opts, record_path, out, BatchFlags(fail_fast, jobs, as_json))
 
 
-@issue.command("footprint")
+@click.command("footprint")
 @click.argument("record_path", metavar="RECORD")
 @click.option("--from", "source", type=click.Choice(pcf_import.FORMATS), help="Input format (default: detected).")
 @_record_options
@@ -338,88 +327,3 @@ def issue_footprint(
     RECORD is a record file, or for a batch a folder of them, a JSON Lines file or - (stdin).
     """
     _issue(RecordOptions("footprint", source=source, **options), record_path, out, BatchFlags(fail_fast, jobs, as_json))
-
-
-@main.command()
-@click.argument("kind", type=click.Choice(["passport", "footprint"]))
-@click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
-@click.option("--from", "source", type=click.Choice(pcf_import.FORMATS), help="Footprint format (default: detected).")
-@click.option("--model-version", type=click.Choice(sorted(passport.MODELS)), help="BatteryPass version.")
-@click.option("--json", "as_json", is_flag=True)
-def validate(kind: str, record_path: str, source: str | None, model_version: str | None, as_json: bool) -> None:
-    """Check a record against its schema and the domain rules; exit 0 valid, 1 invalid."""
-    record, encoding_problem = _load_record(record_path, kind)
-    if kind == "passport":
-        if source:
-            raise click.UsageError("--from applies to footprints only")
-        report = passport.validate(record, version=model_version, encoding_problem=encoding_problem)
-    else:
-        report = footprint.validate(record, source=source, encoding_problem=encoding_problem)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
-    else:
-        for line in report.conversions:
-            click.echo(f"converted {line}")
-        for finding in report.findings:
-            click.echo(f"{finding.severity:<8}{finding.json_path}: {finding.message}")
-        verdict = "valid" if report.valid else f"INVALID ({len(report.errors)} error(s))"
-        click.echo(f"{record_path}: {report.kind} {report.model}: {verdict}")
-    sys.exit(0 if report.valid else 1)
-
-
-@main.group()
-def schema() -> None:
-    """The record schemas bpvc validates against."""
-
-
-@schema.command("fields")
-@click.argument("kind", type=click.Choice(["passport", "footprint"]))
-@click.option("--tier", type=click.Choice(TIERS), help="Only fields of this EU Battery Regulation access tier.")
-@click.option("--model-version", type=click.Choice(sorted(passport.MODELS)), default="6.1.0", show_default=True)
-@click.option("--classification", "classification_path", type=click.Path(dir_okay=False), help=CLASSIFICATION_HELP)
-@click.option("--json", "as_json", is_flag=True)
-def schema_fields(
-    kind: str, tier: str | None, model_version: str, classification_path: str | None, as_json: bool
-) -> None:
-    """Every field with its type, Annex XIII access tier, China data class and default export action."""
-    schema_id = passport.MODELS[model_version].schema_id if kind == "passport" else footprint.MODEL.schema_id
-    table = load_classification(kind, schema_id, classification_path)
-    rows = [f for f in table if tier is None or f.tier == tier]
-    if as_json:
-        click.echo(json.dumps([f.to_dict() for f in rows], indent=2))
-        return
-    for f in rows:
-        china = f.china_class + (f"/{f.scenario}" if f.scenario else "")
-        action = f.action + (f"({f.aggregate})" if f.aggregate else "")
-        optional = "" if f.required else " (optional)"
-        click.echo(f"{f.path:<72} {f.tier:<20} {china:<48} {action:<16} {f.type}{optional}")
-
-
-@main.command()
-@click.argument("credential_path", metavar="CREDENTIAL", type=click.Path(dir_okay=False))
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False), help="FILE.svg or FILE.png")
-@click.option(
-    "--resolver",
-    help="https URL prefix that resolves a passport identifier "
-    "(needed when the identifier is a URN), e.g. https://id.battery-maker.example/",
-)
-@click.option("--scale", type=click.IntRange(1, 50), default=8, show_default=True)
-def qr(credential_path: str, out: str, resolver: str | None, scale: int) -> None:
-    """Render the QR code of the passport's unique identifier link (EU Battery Regulation Art. 13)."""
-    suffix = Path(out).suffix.lower()
-    if suffix not in (".svg", ".png"):
-        raise click.UsageError("-o must end in .svg or .png")
-    text = read_text(credential_path, "credential")
-    try:
-        link = qrcode.passport_link(text, resolver=resolver)
-    except qrcode.ResolverError as err:  # the credential is fine; the command needs another option
-        raise click.UsageError(err.detail) from None
-    prepare_folder(Path(out).parent, f"the QR code {out}")
-    try:
-        with atomic_path(out, suffix=suffix) as tmp:
-            qrcode.render(link, str(tmp), scale=scale)
-    except MissingExtraError as err:
-        setup_fail(err.detail)
-    except OSError as err:
-        setup_fail(f"cannot write the QR code {out}: {os_reason(err)}")
-    click.echo(f"{out}: {link}")

@@ -14,8 +14,8 @@ from ..errors import MalformedError
 from ..keys.primitives import PUBLIC_JWK, KeyPair, PublicKey
 from ..records import MODELS_BY_SCHEMA
 from ..sd_jwt.vc import issue_credential_sd_jwt, present_credential
-from .fileio import default_actor, read_text
-from .main import StatusRequest, _fail, _load_signer, issuing_registry, registry_location
+from .common import StatusRequest, issuing_registry, load_signer, registry_location
+from .fileio import default_actor, fail, read_text
 from .records import load_classification
 
 
@@ -102,9 +102,9 @@ def present_sd_jwt(
         vct = decode(SdJwt.parse(text).jwt).payload.get("vct")
         record_model = MODELS_BY_VCT.get(str(vct))
         if record_model is None:
-            _fail(f"vct {vct!r} is not a bpvc record type: present it with --disclose PATH")
+            fail(f"vct {vct!r} is not a bpvc record type: present it with --disclose PATH")
         table = load_classification(record_model.kind, record_model.schema_id, classification_path)
-    holder = _load_signer(holder_key, None) if holder_key else None
+    holder = load_signer(holder_key, None) if holder_key else None
     return present_credential(
         text,
         disclose=disclose or None,

@@ -24,8 +24,8 @@ from ..server.passport_page import load_passports
 from ..status.checker import StatusChecker
 from ..status.registry import Registry
 from ..status.service import RegistryStatusService
+from .common import CONTEXT, build_verifier, contexts_and_pins, did_documents, load_signer, policy_from, url_files
 from .fileio import setup_fail
-from .main import CONTEXT, _contexts, _did_documents, _files, _load_signer, build_verifier, main, policy_from
 
 DEFAULT_TOKEN_ENV = "BPVC_TOKEN"
 MIN_TOKEN_LENGTH = 16
@@ -64,7 +64,7 @@ def _logging_config() -> dict[str, Any]:
     }
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--policy", type=click.Path(dir_okay=False), help="A trust policy (TOML), as for bpvc verify.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
@@ -148,7 +148,7 @@ def serve(
         raise click.UsageError("--registry needs --issuer-key (to sign the lists) and --status-base")
     if create_registry and not registry:
         raise click.UsageError("--create-registry goes with --registry")
-    mapping, pins = _contexts(contexts)
+    mapping, pins = contexts_and_pins(contexts)
     trust = policy_from(policy)
     token = os.environ.get(token_env, "").strip() or None
     signer = None
@@ -157,7 +157,7 @@ def serve(
             setup_fail(f"--issuer-key needs a bearer token in the environment variable {token_env}; refusing to start")
         if len(token) < MIN_TOKEN_LENGTH:
             setup_fail(f"the token in {token_env} is shorter than {MIN_TOKEN_LENGTH} characters; use a long random one")
-        signer = _load_signer(issuer_key, None)
+        signer = load_signer(issuer_key, None)
         if not signer.verification_method:
             setup_fail("the issuer key has no verification method id ('kid')")
     status = None
@@ -166,7 +166,7 @@ def serve(
     fetcher = Fetcher() if allow_network else None
     # the service decides the status of what it issued: its own lists come straight from its registry
     checker = StatusChecker(
-        lists=_files(status_lists, "status list"),
+        lists=url_files(status_lists, "status list"),
         source=status.list_for_url if status is not None else None,
         fetcher=fetcher,
         trusted_list_issuers=trust.trusted_status_issuers if trust is not None else frozenset(),
@@ -175,7 +175,7 @@ def serve(
         policy=trust,
         contexts=mapping,
         context_pins=pins,
-        did_documents=_did_documents(did_docs),
+        did_documents=did_documents(did_docs),
         fetcher=fetcher,
         status_checker=checker,
     )

@@ -22,14 +22,14 @@ from ..issue.credential import issue_credential
 from ..securing import jose
 from ..status.publish import DEFAULT_TTL_MS, publish
 from ..status.registry import STATES, Registry, RegistryError, UnknownCredentialError
-from .fileio import ACTOR_ENV, MAX_INPUT_BYTES, default_actor, os_reason, prepare_folder, read_text, setup_fail
-from .main import INSTANT, _fail, _load_signer, main, registry_location
+from .common import INSTANT, load_signer, registry_location
+from .fileio import ACTOR_ENV, MAX_INPUT_BYTES, default_actor, fail, os_reason, prepare_folder, read_text, setup_fail
 from .records import credential_view
 
 _REGISTRY_HELP = "Issuer registry (it must exist): a SQLite file or a postgresql:// URL."
 
 
-@main.group()
+@click.group()
 def status() -> None:
     """Revocation, suspension and status messages through Bitstring Status Lists."""
 
@@ -57,7 +57,7 @@ def _credential_ids(reg: Registry, ref: str) -> list[str]:
             try:
                 parsed = strict_json.loads(text)
             except ValueError as err:
-                _fail(f"credential {ref}: not JSON or a vc+jwt: {strict_json.describe(err)}")
+                fail(f"credential {ref}: not JSON or a vc+jwt: {strict_json.describe(err)}")
             document = credential_view(parsed) if isinstance(parsed, dict) else {}
         ident = document.get("id")
         if not isinstance(ident, str):
@@ -96,7 +96,7 @@ def _change(
     if changed:
         click.echo("publish the lists (bpvc status publish) for verifiers to see the change", err=True)
     if refused:
-        _fail(f"{refused} of {len(refs)} reference(s) refused; {changed} status change(s) made")
+        fail(f"{refused} of {len(refs)} reference(s) refused; {changed} status change(s) made")
 
 
 def _change_options(f: Any) -> Any:
@@ -236,7 +236,7 @@ def find(as_json: bool, as_csv: bool, registry: str, **filters: Any) -> None:
         raise click.UsageError("find needs a filter (--passport, --serial, --state, --type, --issued-from/until)")
     with Registry(registry) as reg:
         if not reg.find(**filters):
-            _fail("no credential matches")
+            fail("no credential matches")
     _query(as_json, as_csv, registry, **filters)
 
 
@@ -280,12 +280,12 @@ def publish_cmd(
     becomes undecided, so republish well before: see --if-changed. Exit 1 when the registry holds no
     list of this issuer (nothing was written).
     """
-    signer = _load_signer(key_path, None)
+    signer = load_signer(key_path, None)
     moment = now or dates.now_instant()
     location = registry_location(registry, key_path)
     with Registry(location) as reg:
         if not any(lst.issuer == signer.controller for lst in reg.lists()):
-            _fail(f"nothing to publish: {location} holds no status list issued by {signer.controller}")
+            fail(f"nothing to publish: {location} holds no status list issued by {signer.controller}")
         folder = prepare_folder(out_dir, f"the status lists to {out_dir}")
         kept: list[Path] = []
         try:

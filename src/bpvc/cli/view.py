@@ -10,18 +10,19 @@ import click
 from ..crossborder import views
 from ..crossborder.classification import AUDIENCES
 from ..records import footprint, passport, pcf_import
-from .main import _emit, _fail
-from .records import CLASSIFICATION_HELP, _load_record, _refuse_invalid, load_classification
+from .common import emit
+from .fileio import fail
+from .records import CLASSIFICATION_HELP, load_classification, load_record, refuse_invalid
 
 
 def valid_record(kind: str, path: str, *, model_version: str | None = None, source: str | None = None) -> Any:
     """The record at ``path`` after its schema and domain checks (refused with every finding when invalid)."""
-    record, encoding_problem = _load_record(path, kind)
+    record, encoding_problem = load_record(path, kind)
     if kind == "passport":
         report = passport.validate(record, version=model_version, encoding_problem=encoding_problem)
     else:
         report = footprint.validate(record, source=source, encoding_problem=encoding_problem)
-    _refuse_invalid(report, path)
+    refuse_invalid(report, path)
     schema_id = passport.MODELS[report.model].schema_id if kind == "passport" else footprint.MODEL.schema_id
     return report.record, schema_id
 
@@ -34,11 +35,11 @@ def build_checked_view(
     view = views.build_view(record, table, tier, export_to=export_to)
     problems = views.validate_view(view)
     if problems:
-        _fail(f"the view does not validate against {views.view_schema_id(schema_id)}: {problems[0]}")
+        fail(f"the view does not validate against {views.view_schema_id(schema_id)}: {problems[0]}")
     return view
 
 
-@click.command("view")  # registered by bpvc.cli.main
+@click.command("view")  # added to the root group in bpvc.cli.main
 @click.argument("kind", type=click.Choice(["passport", "footprint"]))
 @click.argument("record_path", metavar="RECORD", type=click.Path(dir_okay=False))
 @click.option("--tier", required=True, type=click.Choice(list(AUDIENCES)), help="The recipient's Annex XIII audience.")
@@ -67,7 +68,7 @@ def _view(
         f"{len(result['withheld'])} field(s) withheld, {len(result['aggregates'])} aggregate(s)",
         err=True,
     )
-    _emit(json.dumps(result, indent=2, ensure_ascii=False), out, "wrote view")
+    emit(json.dumps(result, indent=2, ensure_ascii=False), out, "wrote view")
 
 
 view: click.Command = _view

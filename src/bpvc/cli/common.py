@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -277,6 +277,16 @@ def sign_document(
             loader=loader,
         )
 
+    return issue_with_status(document, secure, status, key_path)
+
+
+def issue_with_status(
+    document: dict[str, Any],
+    secure: Callable[[dict[str, Any]], dict[str, Any] | str],
+    status: StatusRequest | None,
+    key_path: str | None,
+) -> dict[str, Any] | str:
+    """``secure(document)``; with ``status``, allocate entries and record it in the registry in one transaction."""
     if status is None:
         return secure(document)
     with issuing_registry(registry_location(status.registry, key_path)) as registry:

@@ -14,8 +14,8 @@ from ..errors import MalformedError
 from ..keys.primitives import PUBLIC_JWK, KeyPair, PublicKey
 from ..records import MODELS_BY_SCHEMA
 from ..sd_jwt.vc import issue_credential_sd_jwt, present_credential
-from .common import StatusRequest, issuing_registry, load_signer, registry_location
-from .fileio import default_actor, fail, read_text
+from .common import StatusRequest, issue_with_status, load_signer
+from .fileio import fail, read_text
 from .records import load_classification
 
 
@@ -55,19 +55,7 @@ def sign_sd_jwt(
     def secure(document: dict[str, Any]) -> str:
         return issue_credential_sd_jwt(document, signer, table, iat=iat, holder_jwk=cnf)
 
-    if status is None:
-        return secure(unsigned)
-    with issuing_registry(registry_location(status.registry, key_path)) as registry:
-        signed = registry.issue(
-            unsigned,
-            purposes=status.purposes,
-            status_base=status.base,
-            sign=secure,
-            supersede=status.supersede,
-            scheme=status.scheme,
-            actor=default_actor(),
-            warn=lambda message: click.echo(f"warning: {message}", err=True),
-        )
+    signed = issue_with_status(unsigned, secure, status, key_path)
     assert isinstance(signed, str)
     return signed
 
